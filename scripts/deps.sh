@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Install what byteor's build and tests need on Debian 12, idempotently:
+# toolchain, liburing, sparse, QEMU + busybox for the test guests, the headers
+# of each test kernel, the kernel images themselves (downloaded and unpacked
+# under build/kernels/, never installed on the host), and the two files we use
+# from linux-source-6.1 (kselftest_harness.h, checkpatch.pl).
+#
+# Kernel 6.12 comes from bookworm-backports: the suite is added for the mirror
+# the machine's own apt sources already use.  (Debian's 6.12 headers package
+# depends on its image package, so apt puts that image under /boot too; the
+# host never boots it.)
+#
+# Output: build/kernels/<short>/{vmlinuz,release} for short in 6.1 6.12, and
+# build/kernels/ksrc/{kselftest_harness.h,...,checkpatch.pl}.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${BYTEOR_KCACHE:-$top/build/kernels}
+quiet() { if [ -n "${V:-}" ]; then "$@"; else "$@" >/dev/null 2>&1; fi; }
+say() { echo "deps: $*"; }
+
+[ "$(id -u)" = 0 ] || { echo "deps: must run as root (apt-get)" >&2; exit 1; }
+export DEBIAN_FRONTEND=noninteractive
+
+# --- bookworm-backports, on the mirror the machine already uses -------------
+bpo_list=/etc/apt/sources.list.d/byteor-bookworm-backports.sources
+updated=
+apt_update() { [ -n "$updated" ] || { quiet apt-get update; updated=1; }; }
+
+has_backports() {
+	grep -rqsE '^[^#]*bookworm-backports' /etc/apt/sources.list \
+		/etc/apt/sources.list.d/ 2>/dev/null
+}
+
+main_mirror() {
+	# deb822 first: the URIs of a stanza whose Suites has plain "bookworm".
+	local f
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -e "$f" ] || continue
+		awk '
+			/^[ \t]*$/ { if (s && u) { print u; exit } s = 0; u = ""; next }
+			/^URIs:/ { u = $2 }
+			/^Suites:/ { for (i = 2; i <= NF; i++) if ($i == "bookworm") s = 1 }
+			END { if (s && u) print u }
+		' "$f" | head -n1
+	done | head -n1
+	# one-line format
+	grep -hsE '^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?[a-z]+://[^ ]+[[:space:]]+bookworm[[:space:]]' \
+		/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		sed -E 's/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^ ]+).*/\2/' | head -n1
+	return 0
+}
+
+if ! has_backports; then
+	mirror=$(main_mirror | head -n1 || true)
+	[ -n "$mirror" ] || { echo "deps: no bookworm mirror found in apt sources" >&2; exit 1; }
+	say "adding bookworm-backports on the machine's mirror"
+	cat >"$bpo_list" <<EOS
+Types: deb
+URIs: $mirror
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOS
+	updated=
+	apt_update
+fi
+
+# --- host packages ------------------------------------------------------------
+pkgs=(build-essential gcc make pkg-config liburing-dev sparse qemu-system-x86
+      busybox-static cpio kmod xz-utils zstd perl python3 bc)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+
+# The newest ABI of each kernel series, from the meta packages.
+kernel_abi() { # suite -> e.g. 6.1.0-56-amd64
+	apt-cache depends "linux-image-amd64/$1" 2>/dev/null |
+		sed -nE 's/.*Depends: linux-image-([0-9][^ ]*-amd64)$/\1/p' | head -n1 || true
+}
+if [ ! -s "$cache/6.1/release" ] || [ ! -s "$cache/6.12/release" ] || [ ${#missing[@]} -gt 0 ]; then
+	apt_update
+fi
+rel61=$(cat "$cache/6.1/release" 2>/dev/null || kernel_abi bookworm)
+rel612=$(cat "$cache/6.12/release" 2>/dev/null || kernel_abi bookworm-backports)
+[ -n "$rel61" ] && [ -n "$rel612" ] || { echo "deps: cannot resolve kernel versions" >&2; exit 1; }
+case "$rel612" in 6.12.*) ;; *) echo "deps: backports kernel is $rel612, not 6.12" >&2; exit 1;; esac
+
+for h in "linux-headers-$rel61" "linux-headers-$rel612" linux-source-6.1; do
+	dpkg-query -W -f='${Status}' "$h" 2>/dev/null | grep -q 'ok installed' || missing+=("$h")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	apt_update
+	say "installing ${missing[*]}"
+	quiet apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# --- kernel images, unpacked into the cache -------------------------------------
+fetch_kernel() { # short release
+	local short=$1 rel=$2 dir=$cache/$1 tmp
+	[ -s "$dir/vmlinuz" ] && [ "$(cat "$dir/release" 2>/dev/null)" = "$rel" ] && return 0
+	apt_update
+	say "fetching kernel image $rel"
+	tmp=$(mktemp -d)
+	(cd "$tmp" && quiet apt-get download "linux-image-$rel")
+	dpkg -x "$tmp"/linux-image-*.deb "$tmp/x"
+	mkdir -p "$dir"
+	cp "$tmp/x/boot/vmlinuz-$rel" "$dir/vmlinuz"
+	echo "$rel" >"$dir/release"
+	rm -rf "$tmp"
+}
+fetch_kernel 6.1 "$rel61"
+fetch_kernel 6.12 "$rel612"
+
+# --- the files we take from linux-source-6.1 ------------------------------------
+ksrc=$cache/ksrc
+if [ ! -s "$ksrc/kselftest_harness.h" ] || [ ! -s "$ksrc/checkpatch.pl" ]; then
+	tarball=$(ls /usr/src/linux-source-6.1.tar.* | head -n1)
+	say "unpacking kselftest harness and checkpatch from $(basename "$tarball")"
+	tmp=$(mktemp -d)
+	tar -xf "$tarball" -C "$tmp" --wildcards \
+		'*/tools/testing/selftests/kselftest_harness.h' \
+		'*/tools/testing/selftests/kselftest.h' \
+		'*/tools/testing/selftests/lib.mk' \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+	mkdir -p "$ksrc"
+	src=$(echo "$tmp"/linux-source-*)
+	cp "$src/tools/testing/selftests/kselftest_harness.h" \
+	   "$src/tools/testing/selftests/kselftest.h" \
+	   "$src/tools/testing/selftests/lib.mk" \
+	   "$src/scripts/checkpatch.pl" "$src/scripts/spelling.txt" \
+	   "$src/scripts/const_structs.checkpatch" "$ksrc/"
+	rm -rf "$tmp"
+fi
+exit 0
