@@ -125,7 +125,7 @@ struct byteor_geometry {
  *  - CONTROL: control_blocks blocks of control_stride bytes (lane indices,
  *    cursors, gating sequences, futex words; the lane code lays them out,
  *    one cache line per writer);
- *  - SLOTS: rings rings of capacity slots of slot_stride bytes; a slot is an
+ *  - SLOTS: `rings` rings of capacity slots of slot_stride bytes; a slot is an
  *    8-byte slot header (the lane's: sequence, length) and the payload;
  *  - AUX: per-kind extra area (fanout: per-consumer routed index queues of
  *    capacity __u64 entries each; journal: the record area, capacity bytes).
