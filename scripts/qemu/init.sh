@@ -1,0 +1,131 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: MIT
+#
+# /init of the byteor test guest (scripts/qemu/mkinitramfs.sh packs it).
+#
+# Mounts the usual filesystems, loads byteor.ko, runs every test program
+# listed in /etc/byteor/runs (one "MODE NAME" a line, MODE root or user)
+# under runas with a deadline, unloads the module, dumps the kernel log and
+# powers the machine off.  Everything goes to the serial console, where
+# scripts/qemu/check-log.py on the host reads it.
+#
+# Lines the host parses start with "BYTEOR:<mark>:", <mark> being a random
+# word the host chose for this boot, so no test output can forge them:
+#	boot UPTIME | insmod RC ARGS | device PRESENT | run MODE NAME |
+#	exit MODE NAME RC SECONDS | hugepages WHEN TOTAL FREE | rmmod RC |
+#	dmesg-begin | dmesg-end | done UPTIME
+# Between "run" and "exit" is the program's own output (TAP).
+
+/bin/busybox mkdir -p /proc /sys /dev /tmp /bin /sbin /usr/bin /usr/sbin
+/bin/busybox --install -s
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+# The kernel opened the initramfs' /dev/console; reopen on devtmpfs.
+exec </dev/console >/dev/console 2>&1
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mkdir -p /dev/shm /dev/hugepages
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+# For tests that compare with a plain hugetlbfs mapping; mounting takes no
+# pages from the pool.
+mount -t hugetlbfs -o mode=1777,pagesize=2M hugetlbfs /dev/hugepages
+
+# shellcheck source=/dev/null
+. /etc/byteor/config
+M="BYTEOR:$BYTEOR_MARK:"
+
+now() { cut -d' ' -f1 /proc/uptime; }	# seconds since boot
+hugepages() { # WHEN
+	awk -v m="$M" -v w="$1" '/^HugePages_Total:/ { t = $2 }
+		/^HugePages_Free:/ { f = $2 }
+		END { print m, "hugepages", w, t, f }' /proc/meminfo
+}
+
+echo "$M boot $(now)"
+
+# The test user and the module's create group; names only make ls and ps
+# readable, runas takes numbers.
+cat >/etc/passwd <<EOF
+root:x:0:0:root:/root:/bin/sh
+byteor:x:$BYTEOR_USER_UID:$BYTEOR_USER_GID:byteor test user:/tmp:/bin/sh
+EOF
+{
+	echo "root:x:0:"
+	echo "byteor:x:$BYTEOR_USER_GID:"
+	[ -n "$BYTEOR_CREATE_GID" ] && echo "byteor-create:x:$BYTEOR_CREATE_GID:byteor"
+} >/etc/group
+
+export HOME=/tmp TMPDIR=/tmp BYTEOR_KO=/lib/modules/byteor.ko
+export BYTEOR_KVER BYTEOR_HUGEPAGES BYTEOR_CREATE_GID BYTEOR_TEST_TIMEOUT
+export BYTEOR_USER_UID BYTEOR_USER_GID
+hugepages boot
+
+# shellcheck disable=SC2086 # one word per parameter
+runas -t 60 insmod "$BYTEOR_KO" $BYTEOR_MODPARAMS </dev/null
+echo "$M insmod $? $BYTEOR_MODPARAMS"
+if [ -c /dev/byteor ]; then
+	echo "$M device present"
+else
+	echo "$M device absent"
+fi
+
+while read -r mode name; do
+	case "$mode" in
+	root)
+		as=
+		export BYTEOR_AS_USER=0
+		;;
+	user)
+		as="-u $BYTEOR_USER_UID -g $BYTEOR_USER_GID"
+		[ -n "$BYTEOR_CREATE_GID" ] && as="$as -G $BYTEOR_CREATE_GID"
+		export BYTEOR_AS_USER=1
+		;;
+	*)
+		continue
+		;;
+	esac
+	# Each run starts in an empty directory of its own, also its TMPDIR,
+	# so nothing the root pass left in /tmp is in the user pass' way.
+	wd=/tmp/$mode.$name
+	mkdir -p "$wd"
+	[ "$mode" = user ] && chown "$BYTEOR_USER_UID:$BYTEOR_USER_GID" "$wd"
+	echo "$M run $mode $name"
+	t0=$(now)
+	# shellcheck disable=SC2086 # $as: zero or more options
+	(cd "$wd" && TMPDIR=$wd runas $as -t "$BYTEOR_TEST_TIMEOUT" -- \
+		"/tests/$name" </dev/null)
+	rc=$?
+	t1=$(now)
+	echo "$M exit $mode $name $rc $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')"
+done </etc/byteor/runs
+
+hugepages tests
+if grep -q '^byteor ' /proc/modules; then
+	runas -t 60 rmmod byteor </dev/null
+	echo "$M rmmod $?"
+else
+	echo "$M rmmod not-loaded"
+fi
+# Freed hugepages can lag the last fput (delayed work); give them a moment.
+i=0
+while [ $i -lt 50 ]; do
+	# shellcheck disable=SC2046 # two numbers: total, free
+	set -- $(awk '/^HugePages_Total:/ { t = $2 } /^HugePages_Free:/ { f = $2 }
+		END { print t, f }' /proc/meminfo)
+	[ "$1" = "$2" ] && break
+	sleep 0.2
+	i=$((i + 1))
+done
+hugepages rmmod
+
+echo "$M dmesg-begin"
+dmesg
+echo "$M dmesg-end"
+echo "$M done $(now)"
+poweroff -f
+# ACPI power-off failed: with -no-reboot a reboot ends QEMU too, and the
+# missing "reboot: Power down" line tells the host.
+reboot -f
