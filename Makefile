@@ -24,9 +24,13 @@ else
 Q := @
 endif
 
-.PHONY: all deps kmod lint check check-kernel test run bench install clean
+.PHONY: all deps ulib kmod lint check check-kernel test test-all run bench \
+	install uninstall clean
 
-all: kmod
+all: ulib
+
+ulib:
+	$(Q)$(MAKE) --no-print-directory -C ulib
 
 deps:
 	$(Q)bash scripts/deps.sh
@@ -44,8 +48,30 @@ lint: deps
 check-kernel: deps
 	$(Q)bash scripts/check-kernel.sh $(KVER)
 
-check: deps lint check-kernel
+# Host tests of the library on the userspace backing; SAN=asan|tsan for a
+# sanitizer build.  test-all runs the plain, ASan+UBSan and TSan builds.
+test: deps
+	$(Q)SAN=$(SAN) bash scripts/host-tests.sh
+
+test-all: deps
+	$(Q)bash scripts/host-tests.sh
+	$(Q)SAN=asan bash scripts/host-tests.sh
+	$(Q)SAN=tsan bash scripts/host-tests.sh
+
+check: deps lint test-all check-kernel
+
+run:
+	$(Q)$(MAKE) --no-print-directory -C ulib tools
+	$(Q)bash scripts/demo.sh
+
+bench:
+	$(Q)bash scripts/bench.sh
+
+install uninstall:
+	$(Q)$(MAKE) --no-print-directory -C ulib $@
 
 clean:
 	$(Q)$(MAKE) --no-print-directory -C kmod clean
+	$(Q)$(MAKE) --no-print-directory -C ulib clean
+	$(Q)$(MAKE) --no-print-directory -C tests/host clean
 	$(Q)rm -rf $(BUILD)/kmod-* $(BUILD)/tests-* $(BUILD)/qemu-*

@@ -21,13 +21,23 @@ cache=${BYTEOR_KCACHE:-$top/build/kernels}
 quiet() { if [ -n "${V:-}" ]; then "$@"; else "$@" >/dev/null 2>&1; fi; }
 say() { echo "deps: $*"; }
 
-[ "$(id -u)" = 0 ] || { echo "deps: must run as root (apt-get)" >&2; exit 1; }
+# Root only when something is missing: a set-up machine needs nothing.
+need_root() {
+	[ "$(id -u)" = 0 ] && return 0
+	echo "deps: $1 missing; run 'make deps' (or scripts/deps.sh) as root" >&2
+	exit 1
+}
 export DEBIAN_FRONTEND=noninteractive
 
 # --- bookworm-backports, on the mirror the machine already uses -------------
 bpo_list=/etc/apt/sources.list.d/byteor-bookworm-backports.sources
 updated=
-apt_update() { [ -n "$updated" ] || { quiet apt-get update; updated=1; }; }
+apt_update() {
+	[ -n "$updated" ] && return 0
+	need_root "packages or kernel images are"
+	quiet apt-get update
+	updated=1
+}
 
 has_backports() {
 	grep -rqsE '^[^#]*bookworm-backports' /etc/apt/sources.list \
@@ -56,6 +66,7 @@ main_mirror() {
 if ! has_backports; then
 	mirror=$(main_mirror | head -n1 || true)
 	[ -n "$mirror" ] || { echo "deps: no bookworm mirror found in apt sources" >&2; exit 1; }
+	need_root "the bookworm-backports suite is"
 	say "adding bookworm-backports on the machine's mirror"
 	cat >"$bpo_list" <<EOS
 Types: deb
@@ -70,7 +81,7 @@ fi
 
 # --- host packages ------------------------------------------------------------
 pkgs=(build-essential gcc make pkg-config liburing-dev sparse qemu-system-x86
-      busybox-static cpio kmod xz-utils zstd perl python3 bc)
+      busybox-static cpio kmod xz-utils zstd perl python3 bc util-linux)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
@@ -118,7 +129,8 @@ fetch_kernel 6.12 "$rel612"
 
 # --- the files we take from linux-source-6.1 ------------------------------------
 ksrc=$cache/ksrc
-if [ ! -s "$ksrc/kselftest_harness.h" ] || [ ! -s "$ksrc/checkpatch.pl" ]; then
+if [ ! -s "$ksrc/kselftest_harness.h" ] || [ ! -s "$ksrc/checkpatch.pl" ] ||
+   [ ! -s "$ksrc/lib.mk" ]; then
 	tarball=$(ls /usr/src/linux-source-6.1.tar.* | head -n1)
 	say "unpacking kselftest harness and checkpatch from $(basename "$tarball")"
 	tmp=$(mktemp -d)

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * byteor/common.h - what every libbyteor API shares: the library version,
+ * the export marker, backing selection, attach options and error strings.
+ *
+ * Usage sketch:
+ *
+ *	struct byteor_attach_options o = { .name = "md.eurusd" };
+ *	struct byteor_single_ring_rx *rx;
+ *	int ret = byteor_attach_single_ring_rx(&o, &rx);
+ *
+ *	if (ret < 0)
+ *		fprintf(stderr, "attach: %s\n", byteor_strerror(ret));
+ *
+ * Every function returns 0 (or a count) on success and a negative errno on
+ * failure; the library never writes errno and never prints.
+ */
+#ifndef _BYTEOR_COMMON_H
+#define _BYTEOR_COMMON_H
+
+#include <stddef.h>
+#include <uapi/byteor.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The library version: the one place it is written.  ulib/Makefile reads
+ * these three lines for the shared library's file name and libbyteor.pc.
+ * The SONAME follows BYTEOR_ABI_MAJOR, bumped only on an incompatible change.
+ */
+#define BYTEOR_VERSION_MAJOR	0
+#define BYTEOR_VERSION_MINOR	1
+#define BYTEOR_VERSION_PATCH	0
+
+#define BYTEOR__STR2(x)		#x
+#define BYTEOR__STR(x)		BYTEOR__STR2(x)
+#define BYTEOR_VERSION_STRING					\
+	BYTEOR__STR(BYTEOR_VERSION_MAJOR) "."			\
+	BYTEOR__STR(BYTEOR_VERSION_MINOR) "."			\
+	BYTEOR__STR(BYTEOR_VERSION_PATCH)
+#define BYTEOR_VERSION							\
+	(BYTEOR_VERSION_MAJOR * 10000 + BYTEOR_VERSION_MINOR * 100 +	\
+	 BYTEOR_VERSION_PATCH)
+
+/* Marks the functions the shared library exports (built -fvisibility=hidden). */
+#define BYTEOR_API __attribute__((visibility("default")))
+
+/*
+ * Where regions live.  AUTO: the environment variable BYTEOR_BACKING
+ * ("kernel" or "user") if set, else the kernel module when /dev/byteor
+ * exists, else the userspace backing (files in BYTEOR_DIR, a usable
+ * hugetlbfs mount, or /dev/shm).
+ */
+enum byteor_backing {
+	BYTEOR_BACKING_AUTO = 0,
+	BYTEOR_BACKING_KERNEL = 1,
+	BYTEOR_BACKING_USER = 2,
+};
+
+/* Attach as a read-only observer: maps PROT_READ, never claims a role. */
+#define BYTEOR_ATTACH_OBSERVER	(1U << 0)
+#define BYTEOR_ATTACH_OPT_MASK	(BYTEOR_ATTACH_OBSERVER)
+
+/*
+ * struct byteor_attach_options - what every attach_* function takes.
+ * Zero-initialise, then set what you need: all zeros is a valid request for
+ * queue 0 with the default backing and waiting.
+ */
+struct byteor_attach_options {
+	const char *name;		/* region name */
+	unsigned int queue;		/* queue / consumer / stage index */
+	unsigned int flags;		/* BYTEOR_ATTACH_* */
+	enum byteor_backing backing;
+	const char *dir;		/* userspace backing directory, NULL: default */
+	int wait_strategy;		/* enum byteor_wait_strategy */
+	int park_path;			/* enum byteor_park_path */
+	long long timeout_ns;		/* blocking calls: <0 forever, 0 non-blocking */
+	unsigned int spin_iters;	/* 0 = default */
+	unsigned int reserved[8];	/* must be zero */
+};
+
+/**
+ * byteor_strerror() - describe an error returned by libbyteor.
+ * @err: a negative errno returned by a byteor_* function (a positive value
+ *       is accepted too).
+ *
+ * The wording is byteor's own where the errno has a byteor-specific meaning
+ * (for example -EPROTO is a layout kind or version mismatch).  Does not touch
+ * errno, does not allocate, is thread-safe.
+ *
+ * Return: a static, NUL-terminated string; never NULL.
+ */
+BYTEOR_API const char *byteor_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _BYTEOR_COMMON_H */

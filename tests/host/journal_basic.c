@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * journal_basic - the journal in one process: records of every length in
+ * order across many wraps (padding invisible), zero-copy and copying
+ * reads, subscribers from the tail and from a stored position, a lapped
+ * subscriber getting -EOVERFLOW with the oldest retained position and then
+ * intact records, validation after use, claim/commit/abort, publisher
+ * restart, argument checks, corrupt headers, read-only subscribers,
+ * snapshots and the stat printer.
+ */
+#include "kselftest_harness.h"
+#include "host_test.h"
+#include "single_ring_test.h"
+#include <byteor/journal.h>
+#include "../../ulib/tools/byteorctl_stat_journal.c"
+
+#define NAME	"log"
+#define CAP	4096U
+#define MAXREC	1024U
+
+FIXTURE(jr) {
+	struct ht_dir d;
+	struct byteor_journal *pub, *sub;
+};
+
+FIXTURE_SETUP(jr)
+{
+	struct byteor_geometry g = ht_geom(MAXREC, CAP, 1, 1);
+	struct byteor_attach_options o;
+
+	HT_DIR_SETUP(&self->d, false);
+	ASSERT_EQ(0, ht_create(self->d.path, NAME, BYTEOR_KIND_JOURNAL, &g));
+	o = lt_opts(self->d.path, NAME, 0, 0);
+	ASSERT_EQ(0, byteor_attach_journal_publisher(&o, &self->pub));
+}
+
+FIXTURE_TEARDOWN(jr)
+{
+	byteor_journal_detach(self->sub);
+	byteor_journal_detach(self->pub);
+	ht_dir_teardown(&self->d);
+}
+
+/* Record @seq: its length, type, and payload bytes (seq first). */
+static __u32 jb_len(__u64 seq)
+{
+	return (__u32)((seq * 7919) % (MAXREC + 1));
+}
+
+static __u32 jb_fill(unsigned char *p, __u64 seq)
+{
+	__u32 len = jb_len(seq), i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)(seq * 31 + i);
+	if (len >= 8)
+		memcpy(p, &seq, 8);
+	return len;
+}
+
+static const char *jb_check(const void *data, __u32 len, __u32 type, __u64 seq)
+{
+	const unsigned char *p = data;
+	__u64 s;
+	__u32 i;
+
+	if (len != jb_len(seq))
+		return "bad length";
+	if (type != (__u32)seq)
+		return "bad type";
+	if (len >= 8) {
+		memcpy(&s, p, 8);
+		if (s != seq)
+			return "bad sequence";
+	}
+	for (i = len >= 8 ? 8 : 0; i < len; i++)
+		if (p[i] != (unsigned char)(seq * 31 + i))
+			return "bad payload byte";
+	return NULL;
+}
+
+static int jb_append(struct byteor_journal *pub, __u64 seq, __u64 *pos)
+{
+	unsigned char buf[MAXREC];
+	__u32 len = jb_fill(buf, seq);
+
+	return byteor_journal_append(pub, (__u32)seq, buf, len, pos);
+}
+
+static struct byteor_attach_options jb_opts(FIXTURE_DATA(jr) *self)
+{
+	return lt_opts(self->d.path, NAME, 0, 0);
+}
+
+TEST_F(jr, records_arrive_in_order_and_intact_across_many_wraps)
+{
+	struct byteor_attach_options o = jb_opts(self);
+	struct byteor_journal_record rec;
+	unsigned char buf[MAXREC];
+	__u64 seq, pos;
+	const char *why;
+	int n;
+
+	/* Interleave appends with copying and zero-copy reads. */
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_tail(&o, &self->sub));
+	for (seq = 0; seq < 20000; seq++) {
+		ASSERT_EQ(0, jb_append(self->pub, seq, &pos));
+		ASSERT_EQ(pos % 8, 0);
+		if (seq % 3 == 0) {
+			n = byteor_journal_read(self->sub, buf, sizeof(buf), &rec);
+			ASSERT_LE(0, n);
+			why = jb_check(buf, n, rec.type, seq);
+		} else {
+			ASSERT_EQ(0, byteor_journal_peek(self->sub, &rec));
+			why = jb_check(rec.data, rec.len, rec.type, seq);
+			ASSERT_EQ(pos, rec.pos);
+			ASSERT_EQ(0, byteor_journal_consume(self->sub, &rec));
+		}
+		ASSERT_EQ(NULL, why) TH_LOG("record %llu: %s", (unsigned long long)seq, why);
+		EXPECT_EQ(-EAGAIN, byteor_journal_peek(self->sub, &rec));
+	}
+	/* ~10 MB through a 4 KiB area: thousands of wraps. */
+	EXPECT_LT(1000 * CAP, byteor_journal_position(self->pub));
+}
+
+TEST_F(jr, a_tail_subscriber_sees_only_new_records)
+{
+	struct byteor_attach_options o = jb_opts(self);
+	struct byteor_journal_record rec;
+	unsigned char buf[MAXREC];
+	__u64 seq;
+
+	for (seq = 0; seq < 5; seq++)
+		ASSERT_EQ(0, jb_append(self->pub, seq, NULL));
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_tail(&o, &self->sub));
+	EXPECT_EQ(-EAGAIN, byteor_journal_peek(self->sub, &rec));
+	ASSERT_EQ(0, jb_append(self->pub, 5, NULL));
+	ASSERT_LE(0, byteor_journal_read(self->sub, buf, sizeof(buf), &rec));
+	EXPECT_EQ(5, rec.type);
+	EXPECT_EQ(-EAGAIN, byteor_journal_read(self->sub, buf, sizeof(buf), &rec));
+}
+
+TEST_F(jr, a_subscriber_resumes_exactly_from_a_stored_position)
+{
+	struct byteor_attach_options o = jb_opts(self);
+	struct byteor_journal_record rec;
+	unsigned char buf[MAXREC];
+	__u64 seq, stored;
+
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_from(&o, 0, &self->sub));
+	for (seq = 0; seq < 8; seq++)
+		ASSERT_EQ(0, jb_append(self->pub, seq, NULL));
+	for (seq = 0; seq < 3; seq++)
+		ASSERT_LE(0, byteor_journal_read(self->sub, buf, sizeof(buf), &rec));
+	stored = byteor_journal_position(self->sub);
+	EXPECT_EQ(rec.next, stored);
+	byteor_journal_detach(self->sub);
+	self->sub = NULL;
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_from(&o, stored, &self->sub));
+	for (seq = 3; seq < 8; seq++) {
+		int n = byteor_journal_read(self->sub, buf, sizeof(buf), &rec);
+
+		ASSERT_LE(0, n);
+		EXPECT_EQ(NULL, jb_check(buf, n, rec.type, seq));
+	}
+	EXPECT_EQ(-EAGAIN, byteor_journal_read(self->sub, buf, sizeof(buf), &rec));
+}
+
+TEST_F(jr, a_lapped_subscriber_gets_eoverflow_then_intact_records)
+{
+	struct byteor_attach_options o = jb_opts(self);
+	struct byteor_journal_snapshot s;
+	struct byteor_journal_record rec;
+	unsigned char buf[MAXREC];
+	__u64 seq, oldest, pos[400], last = 0;
+	const char *why;
+	int n, got = 0;
+
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_from(&o, 0, &self->sub));
+	for (seq = 0; seq < 400; seq++)
+		ASSERT_EQ(0, jb_append(self->pub, seq, &pos[seq]));
+	ASSERT_EQ(0, byteor_journal_oldest(self->sub, &oldest));
+	EXPECT_LT(0, oldest);
+	n = byteor_journal_read(self->sub, buf, sizeof(buf), &rec);
+	ASSERT_EQ(-EOVERFLOW, n);
+	EXPECT_EQ(0, rec.pos);
+	EXPECT_EQ(oldest, rec.next);
+	EXPECT_EQ(oldest, byteor_journal_position(self->sub));
+	/* From there: intact records up to the last one, nothing torn. */
+	for (;;) {
+		n = byteor_journal_read(self->sub, buf, sizeof(buf), &rec);
+		if (n == -EAGAIN)
+			break;
+		ASSERT_LE(0, n);
+		why = jb_check(buf, n, rec.type, rec.type);
+		ASSERT_EQ(NULL, why);
+		ASSERT_EQ(pos[rec.type], rec.pos);
+		if (!got++)
+			EXPECT_EQ(oldest, rec.pos);
+		last = rec.type;
+	}
+	EXPECT_EQ(399, last);
+	/* The retained window is at most the area, at least most of it. */
+	EXPECT_GE(CAP, pos[399] + 16 + MAXREC - oldest);
+	ASSERT_EQ(0, byteor_journal_snapshot(self->sub, &s));
+	EXPECT_EQ(1, s.lapped);
+	EXPECT_EQ(got, s.read);
+	EXPECT_EQ(0, s.lag);
+	EXPECT_EQ(400, s.records);
+}
+
+TEST_F(jr, validate_after_use_detects_an_overwrite)
+{
+	struct byteor_attach_options o = jb_opts(self);
+	struct byteor_journal_record rec;
+	__u64 seq, oldest;
+
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_from(&o, 0, &self->sub));
+	ASSERT_EQ(0, jb_append(self->pub, 0, NULL));
+	ASSERT_EQ(0, byteor_journal_peek(self->sub, &rec));
+	EXPECT_EQ(0, byteor_journal_validate(self->sub, &rec));
+	/* The publisher laps the record while we "use" it. */
+	for (seq = 1; seq < 20; seq++)
+		ASSERT_EQ(0, jb_append(self->pub, seq, NULL));
+	EXPECT_EQ(-EOVERFLOW, byteor_journal_validate(self->sub, &rec));
+	ASSERT_EQ(0, byteor_journal_oldest(self->sub, &oldest));
+	EXPECT_EQ(oldest, byteor_journal_position(self->sub));
+	ASSERT_EQ(0, byteor_journal_peek(self->sub, &rec));
+	EXPECT_EQ(oldest, rec.pos);
+	EXPECT_EQ(NULL, jb_check(rec.data, rec.len, rec.type, rec.type));
+	EXPECT_EQ(0, byteor_journal_consume(self->sub, &rec));
+	EXPECT_EQ(-EINVAL, byteor_journal_consume(self->sub, &rec));
+}
+
+TEST_F(jr, claim_commit_and_abort)
+{
+	struct byteor_attach_options o = jb_opts(self);
+	struct byteor_journal_record rec;
+	void *data;
+	__u64 pos;
+
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_tail(&o, &self->sub));
+	ASSERT_EQ(0, byteor_journal_claim(self->pub, 100, &data));
+	EXPECT_EQ(-EBUSY, byteor_journal_claim(self->pub, 10, &data));
+	EXPECT_EQ(-EBUSY, byteor_journal_append(self->pub, 1, "x", 1, NULL));
+	memcpy(data, "abandoned", 9);
+	EXPECT_EQ(0, byteor_journal_abort(self->pub));
+	EXPECT_EQ(-EINVAL, byteor_journal_abort(self->pub));
+	EXPECT_EQ(-EAGAIN, byteor_journal_peek(self->sub, &rec));
+	ASSERT_EQ(0, byteor_journal_claim(self->pub, 100, &data));
+	memcpy(data, "short", 5);
+	EXPECT_EQ(-EINVAL, byteor_journal_commit(self->pub, 7, 101, NULL));
+	ASSERT_EQ(0, byteor_journal_commit(self->pub, 7, 5, &pos));
+	ASSERT_EQ(0, byteor_journal_append(self->pub, 8, "next", 4, NULL));
+	ASSERT_EQ(0, byteor_journal_peek(self->sub, &rec));
+	EXPECT_EQ(pos, rec.pos);
+	EXPECT_EQ(5, rec.len);
+	EXPECT_EQ(7, rec.type);
+	EXPECT_EQ(0, memcmp(rec.data, "short", 5));
+	EXPECT_EQ(pos + 24, rec.next);
+	ASSERT_EQ(0, byteor_journal_consume(self->sub, &rec));
+	ASSERT_EQ(0, byteor_journal_peek(self->sub, &rec));
+	EXPECT_EQ(8, rec.type);
+}
+
+TEST_F(jr, arguments_are_checked)
+{
+	struct byteor_attach_options o = jb_opts(self);
+	struct byteor_journal *j = NULL;
+	unsigned char buf[MAXREC + 1] = { 0 };
+	__u64 tail;
+
+	EXPECT_EQ(-EBUSY, byteor_attach_journal_publisher(&o, &j));
+	EXPECT_EQ(-EINVAL, byteor_journal_append(self->pub, 0xffffffffU, buf, 1, NULL));
+	EXPECT_EQ(-EMSGSIZE, byteor_journal_append(self->pub, 1, buf, MAXREC + 1, NULL));
+	ASSERT_EQ(0, byteor_journal_append(self->pub, 1, buf, MAXREC, NULL));
+	tail = byteor_journal_position(self->pub);
+	EXPECT_EQ(-EINVAL, byteor_attach_journal_subscriber_from(&o, 4, &j));
+	EXPECT_EQ(-ERANGE, byteor_attach_journal_subscriber_from(&o, tail + 8, &j));
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_from(&o, tail, &self->sub));
+	EXPECT_EQ(-EBADF, byteor_journal_append(self->sub, 1, buf, 1, NULL));
+	EXPECT_EQ(-EBADF, byteor_journal_seek(self->pub, 0));
+	o.queue = 1;
+	EXPECT_EQ(-EINVAL, byteor_attach_journal_subscriber_tail(&o, &j));
+}
+
+TEST_F(jr, a_new_publisher_continues_after_the_last_commit)
+{
+	struct byteor_attach_options o = jb_opts(self);
+	struct byteor_journal_record rec;
+	unsigned char buf[MAXREC];
+	void *data;
+	__u64 pos;
+	int n;
+
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_from(&o, 0, &self->sub));
+	ASSERT_EQ(0, jb_append(self->pub, 1, NULL));
+	/* Dies between claim and commit. */
+	ASSERT_EQ(0, byteor_journal_claim(self->pub, 500, &data));
+	memset(data, 0xee, 500);
+	byteor_journal_detach(self->pub);
+	self->pub = NULL;
+	ASSERT_EQ(0, byteor_attach_journal_publisher(&o, &self->pub));
+	ASSERT_EQ(0, jb_append(self->pub, 2, &pos));
+	n = byteor_journal_read(self->sub, buf, sizeof(buf), &rec);
+	ASSERT_LE(0, n);
+	EXPECT_EQ(NULL, jb_check(buf, n, rec.type, 1));
+	n = byteor_journal_read(self->sub, buf, sizeof(buf), &rec);
+	ASSERT_LE(0, n);
+	EXPECT_EQ(NULL, jb_check(buf, n, rec.type, 2));
+	EXPECT_EQ(pos, rec.pos);
+}
+
+TEST_F(jr, a_corrupt_header_is_ebadmsg_and_the_subscriber_resyncs)
+{
+	struct byteor_attach_options o = jb_opts(self);
+	struct byteor_region_info info;
+	struct byteor_journal_record rec;
+	unsigned char buf[MAXREC];
+	__u32 junk[4] = { 5000, 3, 0x1234, 0 };
+	__u64 pos2;
+	int n;
+
+	ASSERT_EQ(0, byteor_region_info(NAME, BYTEOR_BACKING_USER, self->d.path, &info));
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_from(&o, 0, &self->sub));
+	ASSERT_EQ(0, jb_append(self->pub, 1, NULL));
+	ASSERT_EQ(0, jb_append(self->pub, 2, &pos2));
+	ASSERT_EQ(0, ht_scribble(self->d.path, NAME,
+				 info.layout.area_off[BYTEOR_AREA_AUX], junk,
+				 sizeof(junk)));
+	n = byteor_journal_read(self->sub, buf, sizeof(buf), &rec);
+	EXPECT_EQ(-EBADMSG, n);
+	EXPECT_EQ(0, rec.pos);
+	EXPECT_EQ(byteor_journal_position(self->pub), rec.next);
+	ASSERT_EQ(0, jb_append(self->pub, 3, NULL));
+	n = byteor_journal_read(self->sub, buf, sizeof(buf), &rec);
+	ASSERT_LE(0, n);
+	EXPECT_EQ(NULL, jb_check(buf, n, rec.type, 3));
+	/* Scribbled tail and intent: the publisher repairs them on restart. */
+	byteor_journal_detach(self->pub);
+	self->pub = NULL;
+	junk[0] = 3;
+	ASSERT_EQ(0, ht_scribble(self->d.path, NAME,
+				 info.layout.area_off[BYTEOR_AREA_CONTROL], junk, 16));
+	ASSERT_EQ(0, byteor_attach_journal_publisher(&o, &self->pub));
+	EXPECT_EQ(0, byteor_journal_position(self->pub) % 8);
+	ASSERT_EQ(0, jb_append(self->pub, 4, NULL));
+}
+
+TEST_F(jr, a_read_only_subscriber_reads_and_waits_by_polling)
+{
+	struct byteor_attach_options o = jb_opts(self);
+	struct byteor_journal_record rec;
+	unsigned char buf[MAXREC];
+	long long t0;
+	pid_t p;
+	int n;
+
+	o.flags = BYTEOR_ATTACH_OBSERVER;
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_tail(&o, &self->sub));
+	t0 = lt_now_ns();
+	EXPECT_EQ(-ETIMEDOUT, byteor_journal_read_timed(self->sub, buf, sizeof(buf),
+							 &rec, 30000000));
+	EXPECT_LE(30000000, lt_now_ns() - t0);
+	p = lt_fork();
+	ASSERT_LE(0, p);
+	if (!p) {
+		usleep(50000);
+		_exit(jb_append(self->pub, 9, NULL) ? 1 : 0);
+	}
+	n = byteor_journal_read_timed(self->sub, buf, sizeof(buf), &rec, 5000000000LL);
+	ASSERT_LE(0, n);
+	EXPECT_EQ(NULL, jb_check(buf, n, rec.type, 9));
+	EXPECT_EQ(0, lt_status(p));
+}
+
+TEST_F(jr, stat_prints_text_and_json)
+{
+	struct byteor_attach_options o = jb_opts(self);
+	char path[HT_PATH + 32], out[4096];
+	FILE *f;
+	size_t n;
+	int fd, saved;
+
+	ASSERT_EQ(0, jb_append(self->pub, 1, NULL));
+	ASSERT_EQ(0, jb_append(self->pub, 2, NULL));
+	snprintf(path, sizeof(path), "%s/stat.out", self->d.path);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, fd);
+	fflush(stdout);
+	saved = dup(1);
+	dup2(fd, 1);
+	EXPECT_EQ(0, __byteorctl_stat_journal(NAME, &o, 1));
+	EXPECT_EQ(0, __byteorctl_stat_journal(NAME, &o, 0));
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	close(fd);
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	fclose(f);
+	out[n] = 0;
+	EXPECT_NE(NULL, strstr(out, "\"schema\":\"byteor.stat.v1\""));
+	EXPECT_NE(NULL, strstr(out, "\"kind\":\"journal\""));
+	EXPECT_NE(NULL, strstr(out, "\"records\":2"));
+	EXPECT_NE(NULL, strstr(out, "\"publisher\":{\"alive\":true"));
+	EXPECT_NE(NULL, strstr(out, "log: journal, 4096 bytes, records up to 1024 bytes"));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,863 @@
+// SPDX-License-Identifier: MIT
+/*
+ * journal.c - the journal (byteor/journal.h): a circular log of
+ * variable-length records, one publisher that never waits, subscribers
+ * that detect being lapped instead of reading torn data.
+ *
+ * Region (BYTEOR_KIND_JOURNAL): control block 0 is struct __byteor_jr_ctl;
+ * AUX is the record area, capacity C bytes (a power of two).  Byte position
+ * p lives at area[p & (C - 1)].
+ *
+ * Positions (free-running u64 byte positions, multiples of 8):
+ *  tail    after the last committed record (publisher; release-stored)
+ *  intent  the end of the record being written: bytes of positions below
+ *          intent - C may be overwritten at any moment (publisher; never
+ *          decreases)
+ *  head    the oldest record wholly above intent - C (publisher)
+ *
+ * Publishing a record at p of n bytes: head moves past every record below
+ * p + n - C (reading their headers); intent = p + n (release); a release
+ * fence; then the header and payload; then tail = p + n (release).  A
+ * record never straddles the area's end: if fewer than n bytes remain, a
+ * padding record fills them (or, if fewer than a header's 16 bytes remain,
+ * they are skipped implicitly - readers skip the same way).
+ *
+ * Reading the record at q < tail (acquire of tail: it is committed): copy
+ * or use its header and payload, then an acquire fence, then load intent:
+ * if intent - q > C the publisher may have overwritten it meanwhile, and
+ * what was read is discarded (-EOVERFLOW).  This is the seqlock pattern:
+ * the writer's release fence (after the intent store, before the data
+ * stores) pairs with the reader's acquire fence (after the data loads,
+ * before the intent load): a reader that saw any byte of the new record
+ * sees the new intent.
+ *
+ * Trust: tail, intent, head and every header are checked against the
+ * private geometry: a header must name its own position, a length within
+ * the maximum and the area, and end at or below the tail; otherwise the
+ * record is -EBADMSG (the subscriber resynchronises at the tail).  Nothing
+ * read from shared memory is used as an address without masking.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <byteor/journal.h>
+#include "internal.h"
+#include "wait_pvt.h"
+#include "single_ring_pvt.h"	/* struct __byteor_side, __byteor_lane_wait() */
+
+#define JR_LIKELY(x)	__builtin_expect(!!(x), 1)
+#define JR_UNLIKELY(x)	__builtin_expect(!!(x), 0)
+
+#define JR_PAD		0xffffffffU	/* type of a padding record */
+#define JR_HDR		BYTEOR_JOURNAL_HEADER
+#define JR_POLL_NS	1000000LL	/* read-only subscribers: longest sleep */
+
+/*
+ * Seqlock fences (see the top).  ThreadSanitizer rejects
+ * atomic_thread_fence() (GCC: -Werror=tsan); it cannot see the other
+ * process anyway, so under TSan the instruction is written by hand.
+ */
+#if defined(__SANITIZE_THREAD__) && defined(__x86_64__)
+/* x86-TSO: loads are not reordered with loads, nor stores with stores. */
+#define jr_fence_acquire()	do { __asm__ __volatile__("" ::: "memory"); } while (0)
+#define jr_fence_release()	do { __asm__ __volatile__("" ::: "memory"); } while (0)
+#elif defined(__SANITIZE_THREAD__) && defined(__aarch64__)
+#define jr_fence_acquire()	do { __asm__ __volatile__("dmb ishld" ::: "memory"); } while (0)
+#define jr_fence_release()	do { __asm__ __volatile__("dmb ish" ::: "memory"); } while (0)
+#else
+#define jr_fence_acquire()	atomic_thread_fence(memory_order_acquire)
+#define jr_fence_release()	atomic_thread_fence(memory_order_release)
+#endif
+
+/* A record header in the area. */
+struct __byteor_jr_hdr {
+	__u32 len;
+	__u32 type;
+	__u64 pos;
+};
+
+_Static_assert(sizeof(struct __byteor_jr_hdr) == JR_HDR, "journal header");
+
+/*
+ * Control block 0.  Parts with different writers are 128 bytes apart.
+ * @tail, @intent, @head, @records, @attaches, @corrupt: the publisher's
+ * @data: subscribers park here; the publisher notifies after a commit
+ * @subs: subscribers' shared counters (attaches, parks, park_path)
+ */
+struct __byteor_jr_ctl {
+	_Atomic __u64 tail;
+	_Atomic __u64 intent;
+	_Atomic __u64 head;
+	_Atomic __u64 records;
+	_Atomic __u64 attaches;
+	_Atomic __u64 corrupt;
+	__u64 pad0[2];
+	__u8 pad1[64];
+	struct __byteor_ec data;
+	__u8 pad2[64];
+	struct __byteor_side subs;
+	__u8 pad3[64];
+};
+
+_Static_assert(offsetof(struct __byteor_jr_ctl, data) == 128, "jr data");
+_Static_assert(offsetof(struct __byteor_jr_ctl, subs) == 256, "jr subs");
+_Static_assert(sizeof(struct __byteor_jr_ctl) <= BYTEOR_CONTROL_STRIDE, "jr ctl");
+
+struct byteor_journal {
+	__u64 cap;			/* private geometry */
+	__u64 mask;
+	__u32 max;			/* largest payload */
+	int role;
+	unsigned char *area;
+	struct __byteor_jr_ctl *ctl;
+	/* Publisher. */
+	__u64 tail, intent, head;
+	__u64 claimed;			/* bytes of the claimed record, 0: none */
+	__u32 claim_len;
+	/* Subscriber. */
+	__u64 pos;
+	__u64 lapped, read, bad;
+	bool rw;			/* may park (announce on the eventcount) */
+	bool waiter_ok;
+	bool tick;
+	long long timeout_ns;
+	struct __byteor_region *reg;
+	struct __byteor_waiter w;
+};
+
+static inline __u64 jr_size(__u64 len)
+{
+	return byteor_align(JR_HDR + len, BYTEOR_JOURNAL_ALIGN);
+}
+
+static void jr_corrupt(struct byteor_journal *j)
+{
+	if (j->role == BYTEOR_ROLE_PRODUCER)
+		atomic_fetch_add_explicit(&j->ctl->corrupt, 1, memory_order_relaxed);
+}
+
+/* Copy the header at @off (relaxed loads: the publisher may rewrite it). */
+static void jr_hdr_read(const struct byteor_journal *j, __u64 off,
+			struct __byteor_jr_hdr *h)
+{
+	struct __byteor_jr_hdr *p = (struct __byteor_jr_hdr *)(j->area + off);
+
+	h->len = __atomic_load_n(&p->len, __ATOMIC_RELAXED);
+	h->type = __atomic_load_n(&p->type, __ATOMIC_RELAXED);
+	h->pos = __atomic_load_n(&p->pos, __ATOMIC_RELAXED);
+}
+
+/*
+ * The size of the record whose header @h sits at position @pos, or 0 if
+ * the header is not a sane record there (wrong position, length beyond
+ * the maximum or the area's end, past @limit).
+ */
+static __u64 jr_record_size(const struct byteor_journal *j,
+			    const struct __byteor_jr_hdr *h, __u64 pos,
+			    __u64 limit)
+{
+	__u64 off = pos & j->mask, rem = j->cap - off, size;
+
+	if (h->pos != pos)
+		return 0;
+	if (h->type == JR_PAD) {
+		if (h->len != rem - JR_HDR)
+			return 0;
+		size = rem;
+	} else {
+		if (h->len > j->max)
+			return 0;
+		size = jr_size(h->len);
+		if (size > rem)
+			return 0;
+	}
+	if (limit - pos < size)
+		return 0;
+	return size;
+}
+
+/* ------------------------------------------------------------------------
+ * Attach.
+ */
+
+static int jr_attach(const struct byteor_attach_options *o, int role,
+		     struct byteor_journal **out)
+{
+	struct byteor_geometry want;
+	const struct byteor_geometry *g;
+	const struct byteor_layout *l;
+	struct byteor_journal *j;
+	int ret;
+
+	if (!o || !out)
+		return -EINVAL;
+	if (o->queue)
+		return -EINVAL;
+	if (role == BYTEOR_ROLE_PRODUCER && (o->flags & BYTEOR_ATTACH_OBSERVER))
+		return -EINVAL;
+	j = aligned_alloc(BYTEOR_CACHELINE,
+			  byteor_align(sizeof(*j), BYTEOR_CACHELINE));
+	if (!j)
+		return -ENOMEM;
+	memset(j, 0, sizeof(*j));
+	memset(&want, 0, sizeof(want));
+	/*
+	 * Subscribers attach as consumers: the journal layout gives them no
+	 * claim (any number may attach), and a read-write mapping lets them
+	 * park.  BYTEOR_ATTACH_OBSERVER turns that into a read-only observer.
+	 */
+	ret = __byteor_region_attach(o, BYTEOR_KIND_JOURNAL, BYTEOR_JOURNAL_VERSION,
+				     &want, (__u32)role, &j->reg);
+	if (ret)
+		goto err_free;
+	g = &j->reg->info.geometry;
+	l = &j->reg->info.layout;
+	if (j->reg->info.kind != BYTEOR_KIND_JOURNAL ||
+	    !byteor_is_pow2(g->capacity) || g->capacity < 4096 ||
+	    g->slot_size > g->capacity / 4 ||
+	    l->area_size[BYTEOR_AREA_CONTROL] < sizeof(struct __byteor_jr_ctl) ||
+	    l->area_size[BYTEOR_AREA_AUX] < g->capacity || l->nr_claims < 1) {
+		ret = -EBADMSG;
+		goto err_detach;
+	}
+	j->cap = g->capacity;
+	j->mask = j->cap - 1;
+	j->max = g->slot_size;
+	j->role = role;
+	j->rw = !j->reg->readonly;
+	j->timeout_ns = o->timeout_ns;
+	j->area = __byteor_area(j->reg, BYTEOR_AREA_AUX, 0);
+	j->ctl = __byteor_area(j->reg, BYTEOR_AREA_CONTROL, 0);
+	if (role == BYTEOR_ROLE_PRODUCER) {
+		__byteor_notifier_init();
+	} else if (j->rw) {
+		ret = __byteor_waiter_init_opts(&j->w, o);
+		if (ret)
+			goto err_detach;
+		j->waiter_ok = true;
+	}
+	*out = j;
+	return 0;
+
+err_detach:
+	__byteor_region_detach(j->reg);
+err_free:
+	free(j);
+	return ret;
+}
+
+int byteor_attach_journal_publisher(const struct byteor_attach_options *o,
+				    struct byteor_journal **out)
+{
+	struct byteor_journal *j;
+	__u64 t, in, h;
+	int ret;
+
+	ret = jr_attach(o, BYTEOR_ROLE_PRODUCER, &j);
+	if (ret)
+		return ret;
+	t = atomic_load_explicit(&j->ctl->tail, memory_order_acquire);
+	in = atomic_load_explicit(&j->ctl->intent, memory_order_acquire);
+	h = atomic_load_explicit(&j->ctl->head, memory_order_acquire);
+	/*
+	 * A predecessor that died between claim and commit left intent above
+	 * the tail: that record is dropped (nothing committed points at it);
+	 * intent must never go down, so it is kept.  Anything inconsistent
+	 * restarts the log after the furthest position seen, empty.
+	 */
+	if ((t | in | h) % BYTEOR_JOURNAL_ALIGN || in - t > j->cap ||
+	    t - h > j->cap) {
+		jr_corrupt(j);
+		t = byteor_align(t > in ? t : in, BYTEOR_JOURNAL_ALIGN);
+		in = t;
+		h = t;
+	}
+	j->tail = t;
+	j->intent = in;
+	j->head = h;
+	atomic_store_explicit(&j->ctl->head, h, memory_order_relaxed);
+	atomic_store_explicit(&j->ctl->intent, in, memory_order_relaxed);
+	atomic_store_explicit(&j->ctl->tail, t, memory_order_release);
+	atomic_fetch_add_explicit(&j->ctl->attaches, 1, memory_order_relaxed);
+	*out = j;
+	return 0;
+}
+
+static int jr_attach_sub(const struct byteor_attach_options *o, bool at_tail,
+			 __u64 pos, struct byteor_journal **out)
+{
+	struct byteor_journal *j;
+	int ret;
+
+	ret = jr_attach(o, BYTEOR_ROLE_CONSUMER, &j);
+	if (ret)
+		return ret;
+	if (at_tail)
+		pos = atomic_load_explicit(&j->ctl->tail, memory_order_acquire);
+	ret = byteor_journal_seek(j, pos);
+	if (ret) {
+		byteor_journal_detach(j);
+		return ret;
+	}
+	if (j->rw)
+		atomic_fetch_add_explicit(&j->ctl->subs.attaches, 1,
+					  memory_order_relaxed);
+	*out = j;
+	return 0;
+}
+
+int byteor_attach_journal_subscriber_tail(const struct byteor_attach_options *o,
+					  struct byteor_journal **out)
+{
+	return jr_attach_sub(o, true, 0, out);
+}
+
+int byteor_attach_journal_subscriber_from(const struct byteor_attach_options *o,
+					  __u64 pos, struct byteor_journal **out)
+{
+	return jr_attach_sub(o, false, pos, out);
+}
+
+void byteor_journal_detach(struct byteor_journal *j)
+{
+	if (!j)
+		return;
+	if (j->waiter_ok)
+		__byteor_waiter_fini(&j->w);
+	__byteor_region_detach(j->reg);
+	free(j);
+}
+
+/* ------------------------------------------------------------------------
+ * Publisher.
+ */
+
+/*
+ * Move head past every record that the bytes up to @frontier will
+ * overwrite.  The headers read are the publisher's own, but in shared
+ * memory: one that does not check out restarts retention at the tail.
+ */
+static void jr_advance_head(struct byteor_journal *j, __u64 frontier)
+{
+	struct __byteor_jr_hdr h;
+	__u64 off, rem, size;
+
+	while (frontier - j->head > j->cap) {
+		if (j->head == j->tail)
+			break;	/* a record is at most C / 4 + 16: unreachable */
+		off = j->head & j->mask;
+		rem = j->cap - off;
+		if (rem < JR_HDR) {
+			j->head += rem;
+			continue;
+		}
+		jr_hdr_read(j, off, &h);
+		size = jr_record_size(j, &h, j->head, j->tail);
+		if (JR_UNLIKELY(!size)) {
+			jr_corrupt(j);
+			j->head = j->tail;
+			continue;
+		}
+		j->head += size;
+	}
+	atomic_store_explicit(&j->ctl->head, j->head, memory_order_relaxed);
+}
+
+/*
+ * Announce that bytes up to @frontier are about to be written: head first
+ * (readers that see the new intent see it too), then intent, then the
+ * fence that orders both before the writes that follow.
+ */
+static void jr_announce(struct byteor_journal *j, __u64 frontier)
+{
+	jr_advance_head(j, frontier);
+	if (frontier - j->intent <= j->cap && frontier != j->intent) {
+		j->intent = frontier;
+		/* Release: a reader that sees it sees the head stored above. */
+		atomic_store_explicit(&j->ctl->intent, frontier,
+				      memory_order_release);
+	}
+	/*
+	 * Pairs with the reader's acquire fence in jr_intact(): a reader
+	 * that sees any byte written after this sees the intent above.
+	 */
+	jr_fence_release();
+}
+
+static void jr_write_hdr(struct byteor_journal *j, __u64 pos, __u32 len,
+			 __u32 type)
+{
+	struct __byteor_jr_hdr *p =
+		(struct __byteor_jr_hdr *)(j->area + (pos & j->mask));
+
+	/* Ordered before the commit by the release store of tail. */
+	__atomic_store_n(&p->len, len, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->type, type, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->pos, pos, __ATOMIC_RELAXED);
+}
+
+static void jr_commit_at(struct byteor_journal *j, __u64 size, bool count)
+{
+	j->tail += size;
+	if (count)
+		atomic_fetch_add_explicit(&j->ctl->records, 1,
+					  memory_order_relaxed);
+	/*
+	 * Release: pairs with the subscriber's acquire load of tail: the
+	 * record is fully written before it is visible.
+	 */
+	atomic_store_explicit(&j->ctl->tail, j->tail, memory_order_release);
+}
+
+/* Pad to the end of the area if a record of @n bytes does not fit. */
+static void jr_make_room(struct byteor_journal *j, __u64 n)
+{
+	__u64 rem = j->cap - (j->tail & j->mask);
+
+	if (rem >= n)
+		return;
+	if (rem < JR_HDR) {
+		/* Too small for a header: skipped implicitly by readers. */
+		j->tail += rem;
+		return;
+	}
+	jr_announce(j, j->tail + rem);
+	jr_write_hdr(j, j->tail, (__u32)(rem - JR_HDR), JR_PAD);
+	jr_commit_at(j, rem, false);
+}
+
+int byteor_journal_claim(struct byteor_journal *j, size_t len, void **data)
+{
+	__u64 n;
+
+	if (JR_UNLIKELY(!j || j->role != BYTEOR_ROLE_PRODUCER))
+		return -EBADF;
+	if (JR_UNLIKELY(j->claimed))
+		return -EBUSY;
+	if (JR_UNLIKELY(len > j->max))
+		return -EMSGSIZE;
+	n = jr_size(len);
+	jr_make_room(j, n);
+	jr_announce(j, j->tail + n);
+	j->claimed = n;
+	j->claim_len = (__u32)len;
+	*data = j->area + (j->tail & j->mask) + JR_HDR;
+	return 0;
+}
+
+int byteor_journal_commit(struct byteor_journal *j, __u32 type, size_t len,
+			  __u64 *pos)
+{
+	__u64 at;
+
+	if (JR_UNLIKELY(!j || j->role != BYTEOR_ROLE_PRODUCER))
+		return -EBADF;
+	if (JR_UNLIKELY(!j->claimed || type > BYTEOR_JOURNAL_TYPE_MAX ||
+			len > j->claim_len))
+		return -EINVAL;
+	at = j->tail;
+	jr_write_hdr(j, at, (__u32)len, type);
+	/*
+	 * A shorter record than claimed ends earlier; intent stays where the
+	 * claim put it (it never goes down, see jr_announce()).
+	 */
+	jr_commit_at(j, jr_size(len), true);
+	j->claimed = 0;
+	__byteor_ec_notify(&j->ctl->data);
+	if (pos)
+		*pos = at;
+	return 0;
+}
+
+int byteor_journal_abort(struct byteor_journal *j)
+{
+	if (!j || j->role != BYTEOR_ROLE_PRODUCER)
+		return -EBADF;
+	if (!j->claimed)
+		return -EINVAL;
+	j->claimed = 0;
+	return 0;
+}
+
+int byteor_journal_append(struct byteor_journal *j, __u32 type,
+			  const void *buf, size_t len, __u64 *pos)
+{
+	void *data;
+	int ret;
+
+	if (JR_UNLIKELY(type > BYTEOR_JOURNAL_TYPE_MAX))
+		return j && j->role == BYTEOR_ROLE_PRODUCER ? -EINVAL : -EBADF;
+	ret = byteor_journal_claim(j, len, &data);
+	if (JR_UNLIKELY(ret))
+		return ret;
+	memcpy(data, buf, len);
+	return byteor_journal_commit(j, type, len, pos);
+}
+
+/* ------------------------------------------------------------------------
+ * Subscriber.
+ */
+
+/* The oldest retained position, checked against @t (a tail read). */
+static __u64 jr_oldest_at(const struct byteor_journal *j, __u64 t)
+{
+	__u64 h;
+
+	/* Acquire: the head the publisher stored before this intent. */
+	(void)atomic_load_explicit(&j->ctl->intent, memory_order_acquire);
+	h = atomic_load_explicit(&j->ctl->head, memory_order_relaxed);
+	if (h % BYTEOR_JOURNAL_ALIGN || t - h > j->cap)
+		return t;	/* corrupt: the tail is always a boundary */
+	return h;
+}
+
+/* Lapped at @rec->pos: move to the oldest retained record. */
+static int jr_lapped(struct byteor_journal *j,
+		     struct byteor_journal_record *rec, __u64 at)
+{
+	__u64 t = atomic_load_explicit(&j->ctl->tail, memory_order_acquire);
+	__u64 o = jr_oldest_at(j, t);
+
+	/* Never backwards: a stale head still leaves us at the tail. */
+	if ((__s64)(o - at) <= 0)
+		o = t;
+	j->lapped++;
+	j->pos = o;
+	if (rec) {
+		memset(rec, 0, sizeof(*rec));
+		rec->pos = at;
+		rec->next = o;
+	}
+	return -EOVERFLOW;
+}
+
+/*
+ * Was the record at @pos still intact when this was called?  Loads made
+ * before the call are covered.
+ */
+static bool jr_intact(const struct byteor_journal *j, __u64 pos)
+{
+	__u64 in;
+
+	/*
+	 * Acquire fence: pairs with the publisher's release fence in
+	 * jr_announce(); orders our loads of the record before the intent
+	 * load below.
+	 */
+	jr_fence_acquire();
+	in = atomic_load_explicit(&j->ctl->intent, memory_order_relaxed);
+	return in - pos <= j->cap;
+}
+
+/* Peek without waiting.  Return: 0, -EAGAIN, -EOVERFLOW, -EBADMSG. */
+static int jr_peek_now(struct byteor_journal *j,
+		       struct byteor_journal_record *rec)
+{
+	struct __byteor_jr_hdr h;
+	__u64 t, off, rem, size, at;
+	unsigned int loops;
+
+	for (loops = 0; loops < 4; loops++) {
+		/* Acquire: pairs with jr_commit_at(): records below t are whole. */
+		t = atomic_load_explicit(&j->ctl->tail, memory_order_acquire);
+		at = j->pos;
+		if (t == at)
+			return -EAGAIN;
+		if (JR_UNLIKELY((__s64)(t - at) < 0))
+			goto bad;	/* the tail went backwards: scribbled */
+		if (JR_UNLIKELY(t - at > j->cap))
+			return jr_lapped(j, rec, at);
+		off = at & j->mask;
+		rem = j->cap - off;
+		if (rem < JR_HDR) {
+			j->pos += rem;
+			continue;
+		}
+		jr_hdr_read(j, off, &h);
+		size = jr_record_size(j, &h, at, t);
+		if (JR_UNLIKELY(!jr_intact(j, at)))
+			return jr_lapped(j, rec, at);
+		if (JR_UNLIKELY(!size))
+			goto bad;
+		if (h.type == JR_PAD) {
+			j->pos += size;
+			continue;
+		}
+		rec->data = j->area + off + JR_HDR;
+		rec->len = h.len;
+		rec->type = h.type;
+		rec->pos = at;
+		rec->next = at + size;
+		return 0;
+	}
+	return -EAGAIN;		/* only padding so far: look again */
+
+bad:
+	j->bad++;
+	memset(rec, 0, sizeof(*rec));
+	rec->pos = j->pos;
+	j->pos = atomic_load_explicit(&j->ctl->tail, memory_order_acquire);
+	if (j->pos % BYTEOR_JOURNAL_ALIGN)
+		j->pos = rec->pos;	/* a scribbled tail: stay */
+	rec->next = j->pos;
+	return -EBADMSG;
+}
+
+static int jr_ready(void *arg)
+{
+	struct byteor_journal *j = arg;
+
+	return atomic_load_explicit(&j->ctl->tail, memory_order_acquire) != j->pos;
+}
+
+/* -EPIPE once the publisher is gone (it was there once) and all is read. */
+static int jr_tick(void *arg)
+{
+	struct byteor_journal *j = arg;
+
+	if (__byteor_claim_alive(j->reg, 0) != 0)
+		return 0;
+	if (!atomic_load_explicit(&j->ctl->attaches, memory_order_relaxed))
+		return 0;
+	return jr_ready(j) ? 1 : -EPIPE;
+}
+
+/*
+ * A read-only subscriber cannot announce itself on the eventcount: it
+ * sleeps on the futex word for at most JR_POLL_NS at a time (woken early
+ * when a read-write subscriber made the publisher wake everybody).
+ */
+static int jr_poll_wait(struct byteor_journal *j, long long timeout_ns)
+{
+	long long deadline = timeout_ns > 0 ? __byteor_now_ns() + timeout_ns : 0;
+	long long next_tick = __byteor_now_ns() + __BYTEOR_LANE_SLICE_NS;
+	long long now, until;
+	unsigned int spins;
+	__u32 seq;
+	int ret;
+
+	for (spins = 0; spins < 256; spins++) {
+		if (jr_ready(j))
+			return 0;
+		sched_yield();
+	}
+	for (;;) {
+		seq = atomic_load_explicit(&j->ctl->data.seq, memory_order_acquire);
+		if (jr_ready(j))
+			return 0;
+		now = __byteor_now_ns();
+		if (now >= next_tick) {
+			ret = jr_tick(j);
+			if (ret)
+				return ret > 0 ? 0 : ret;
+			next_tick = now + __BYTEOR_LANE_SLICE_NS;
+		}
+		if (deadline && now >= deadline)
+			return -ETIMEDOUT;
+		until = now + JR_POLL_NS;
+		if (deadline && until > deadline)
+			until = deadline;
+		__byteor_futex_wait(&j->ctl->data.seq, seq, until);
+	}
+}
+
+static int jr_wait(struct byteor_journal *j, long long timeout_ns)
+{
+	struct __byteor_lane_wait lw = {
+		.ec = &j->ctl->data, .w = &j->w, .ready = jr_ready,
+		.tick = &j->tick, .tick_fn = jr_tick, .arg = j,
+		.side = &j->ctl->subs,
+	};
+
+	if (!j->waiter_ok)
+		return jr_poll_wait(j, timeout_ns);
+	return __byteor_lane_wait(&lw, timeout_ns);
+}
+
+int byteor_journal_peek_timed(struct byteor_journal *j,
+			      struct byteor_journal_record *rec,
+			      long long timeout_ns)
+{
+	long long deadline = 0;
+	int ret;
+
+	if (JR_UNLIKELY(!j || !rec || j->role != BYTEOR_ROLE_CONSUMER))
+		return -EBADF;
+	for (;;) {
+		ret = jr_peek_now(j, rec);
+		if (JR_LIKELY(ret != -EAGAIN) || !timeout_ns)
+			return ret;
+		if (timeout_ns > 0) {
+			if (!deadline)
+				deadline = __byteor_now_ns() + timeout_ns;
+			timeout_ns = deadline - __byteor_now_ns();
+			if (timeout_ns <= 0)
+				return -ETIMEDOUT;
+		}
+		ret = jr_wait(j, timeout_ns);
+		if (ret)
+			return ret;
+	}
+}
+
+int byteor_journal_peek(struct byteor_journal *j,
+			struct byteor_journal_record *rec)
+{
+	return byteor_journal_peek_timed(j, rec, j ? j->timeout_ns : 0);
+}
+
+int byteor_journal_validate(struct byteor_journal *j,
+			    const struct byteor_journal_record *rec)
+{
+	if (!j || !rec || j->role != BYTEOR_ROLE_CONSUMER)
+		return -EBADF;
+	if (JR_LIKELY(jr_intact(j, rec->pos)))
+		return 0;
+	return jr_lapped(j, NULL, rec->pos);
+}
+
+int byteor_journal_consume(struct byteor_journal *j,
+			   const struct byteor_journal_record *rec)
+{
+	int ret;
+
+	if (!j || !rec || j->role != BYTEOR_ROLE_CONSUMER)
+		return -EBADF;
+	if (rec->pos != j->pos || rec->next - rec->pos > j->cap)
+		return -EINVAL;
+	ret = byteor_journal_validate(j, rec);
+	if (ret)
+		return ret;
+	j->pos = rec->next;
+	j->read++;
+	return 0;
+}
+
+int byteor_journal_read_timed(struct byteor_journal *j, void *buf, size_t cap,
+			      struct byteor_journal_record *out,
+			      long long timeout_ns)
+{
+	struct byteor_journal_record rec = { 0 };
+	int ret;
+
+	ret = byteor_journal_peek_timed(j, &rec, timeout_ns);
+	if (ret) {
+		if (out)
+			*out = rec;
+		return ret;
+	}
+	if (rec.len > cap)
+		return -EMSGSIZE;
+	memcpy(buf, rec.data, rec.len);
+	ret = byteor_journal_consume(j, &rec);
+	if (out) {
+		*out = rec;
+		out->data = buf;
+		if (ret) {
+			out->next = j->pos;
+			out->data = NULL;
+		}
+	}
+	return ret ? ret : (int)rec.len;
+}
+
+int byteor_journal_read(struct byteor_journal *j, void *buf, size_t cap,
+			struct byteor_journal_record *rec)
+{
+	return byteor_journal_read_timed(j, buf, cap, rec, j ? j->timeout_ns : 0);
+}
+
+__u64 byteor_journal_position(const struct byteor_journal *j)
+{
+	if (!j)
+		return 0;
+	return j->role == BYTEOR_ROLE_PRODUCER ? j->tail : j->pos;
+}
+
+int byteor_journal_oldest(const struct byteor_journal *j, __u64 *pos)
+{
+	__u64 t;
+
+	if (!j || !pos)
+		return -EINVAL;
+	t = atomic_load_explicit(&j->ctl->tail, memory_order_acquire);
+	*pos = jr_oldest_at(j, t);
+	return 0;
+}
+
+int byteor_journal_seek(struct byteor_journal *j, __u64 pos)
+{
+	__u64 t;
+
+	if (!j || j->role != BYTEOR_ROLE_CONSUMER)
+		return -EBADF;
+	if (pos % BYTEOR_JOURNAL_ALIGN)
+		return -EINVAL;
+	t = atomic_load_explicit(&j->ctl->tail, memory_order_acquire);
+	if ((__s64)(t - pos) < 0)
+		return -ERANGE;
+	j->pos = pos;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Observation.
+ */
+
+int byteor_journal_snapshot(const struct byteor_journal *j,
+			    struct byteor_journal_snapshot *s)
+{
+	const struct __byteor_jr_ctl *c;
+
+	if (!j || !s)
+		return -EINVAL;
+	memset(s, 0, sizeof(*s));
+	c = j->ctl;
+	s->intent = atomic_load_explicit(&j->ctl->intent, memory_order_acquire);
+	s->tail = atomic_load_explicit(&j->ctl->tail, memory_order_acquire);
+	s->oldest = jr_oldest_at(j, s->tail);
+	if (s->intent - s->tail > j->cap || s->tail % BYTEOR_JOURNAL_ALIGN)
+		s->flags |= BYTEOR_JOURNAL_SNAP_F_CORRUPT;
+	s->capacity = (__u32)j->cap;
+	s->max_record = j->max;
+	s->records = atomic_load_explicit(&c->records, memory_order_relaxed);
+	s->publisher_alive = __byteor_claim_alive(j->reg, 0);
+	s->publisher_pid = __atomic_load_n(&__byteor_header(j->reg)->claims[0].pid,
+					   __ATOMIC_RELAXED);
+	s->publisher_attaches = atomic_load_explicit(&c->attaches,
+						     memory_order_relaxed);
+	s->subscriber_attaches = atomic_load_explicit(&c->subs.attaches,
+						      memory_order_relaxed);
+	s->waiters = atomic_load_explicit(&c->data.waiters, memory_order_relaxed);
+	s->parks = atomic_load_explicit(&c->subs.parks, memory_order_relaxed);
+	s->corrupt = atomic_load_explicit(&c->corrupt, memory_order_relaxed);
+	if (j->role == BYTEOR_ROLE_PRODUCER) {
+		s->flags |= BYTEOR_JOURNAL_SNAP_F_PUBLISHER;
+		s->position = j->tail;
+	} else {
+		s->flags |= BYTEOR_JOURNAL_SNAP_F_SUBSCRIBER;
+		s->position = j->pos;
+		s->lag = s->tail - j->pos;
+		s->lapped = j->lapped;
+		s->read = j->read;
+		s->bad = j->bad;
+	}
+	if (j->waiter_ok) {
+		__byteor_waiter_stats(&j->w, &s->wait);
+		s->park_path = j->w.path;
+	} else {
+		s->park_path = __byteor_process_park_path();
+	}
+	return 0;
+}
+
+unsigned int byteor_journal_capacity(const struct byteor_journal *j)
+{
+	return (unsigned int)j->cap;
+}
+
+unsigned int byteor_journal_max_record(const struct byteor_journal *j)
+{
+	return j->max;
+}

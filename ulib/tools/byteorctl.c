@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: MIT
+/*
+ * byteorctl - create, destroy, list and describe byteor regions.
+ *
+ *	byteorctl create md.eurusd --kind single-ring --slot-size 64 --capacity 4096
+ *	byteorctl list --json
+ *	byteorctl info md.eurusd
+ *	byteorctl stat md.eurusd
+ *	byteorctl destroy md.eurusd
+ *
+ * Every command takes --backing kernel|user, --dir DIR (userspace backing)
+ * and --json (one JSON object on stdout, "schema": "byteor.v1").
+ * Exit status: 0 success, 1 the operation failed, 2 bad usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <byteor/region.h>
+#include "byteorctl.h"
+
+#define EXIT_USAGE	2
+#define SCHEMA		"byteor.v1"
+
+
+struct ctl {
+	const char *cmd;
+	const char *name;
+	const char *dir;
+	enum byteor_backing backing;
+	bool json;
+	bool have_kind, have_slot, have_cap;
+	struct byteor_region_options create;
+};
+
+static const char usage_text[] =
+"usage: byteorctl COMMAND [ARGS] [OPTIONS]\n"
+"\n"
+"commands:\n"
+"  create NAME --kind KIND --slot-size N --capacity N\n"
+"         [--queues N] [--producers N] [--mpsc-mask M]\n"
+"         [--stage-deps M0,M1,...] [--size BYTES] [--mode OCTAL]\n"
+"  destroy NAME\n"
+"  list\n"
+"  info NAME\n"
+"  stat NAME        lane positions and claims (see byteorctl stat --help)\n"
+"\n"
+"KIND: single-ring, events, fanout, journal, sequenced-slots\n"
+"N, BYTES accept a K, M or G suffix (binary); M accepts 0x hex.\n"
+"\n"
+"options:\n"
+"  --backing kernel|user   default: $BYTEOR_BACKING, else kernel if\n"
+"                          /dev/byteor exists, else user\n"
+"  --dir DIR               userspace backing directory (default:\n"
+"                          $BYTEOR_DIR, a hugetlbfs mount, /dev/shm)\n"
+"  --json                  machine-readable output (schema byteor.v1)\n"
+"  --help, --version\n"
+"\n"
+"exit status: 0 success, 1 failure, 2 bad usage\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "byteorctl: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'byteorctl --help'.\n");
+	return EXIT_USAGE;
+}
+
+/* An unsigned number, optional K/M/G binary suffix, no junk, no sign. */
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -EINVAL;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift)
+		end++;
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		return -EINVAL;
+	v <<= shift;
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static int parse_u32(const char *opt, const char *s, __u32 *out)
+{
+	uint64_t v;
+
+	if (parse_u64(s, UINT32_MAX, &v))
+		return usage_error("bad number for --%s", opt);
+	*out = (__u32)v;
+	return 0;
+}
+
+static int parse_mode(const char *s, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (errno || end == s || *end || *s == '-' || v > 0777 || v == 0)
+		return usage_error("bad --mode '%s' (octal, 1..0777)", s);
+	*out = (unsigned int)v;
+	return 0;
+}
+
+/* --stage-deps 0,1,1,6: the dependency mask of each stage, in order. */
+static int parse_stage_deps(const char *s, struct byteor_geometry *g)
+{
+	char buf[256], *tok, *save = NULL;
+	unsigned int i = 0;
+	uint64_t v;
+
+	if (strlen(s) >= sizeof(buf))
+		return usage_error("--stage-deps too long: '%s'", s);
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (i == BYTEOR_MAX_STAGES || parse_u64(tok, UINT32_MAX, &v))
+			return usage_error("bad --stage-deps '%s'", s);
+		g->stage_deps[i++] = (__u32)v;
+	}
+	return 0;
+}
+
+static int parse_backing(const char *s, enum byteor_backing *b)
+{
+	if (!strcmp(s, "kernel"))
+		*b = BYTEOR_BACKING_KERNEL;
+	else if (!strcmp(s, "user"))
+		*b = BYTEOR_BACKING_USER;
+	else if (!strcmp(s, "auto"))
+		*b = BYTEOR_BACKING_AUTO;
+	else
+		return usage_error("bad --backing '%s' (kernel, user or auto)", s);
+	return 0;
+}
+
+enum {
+	OPT_BACKING = 256, OPT_DIR, OPT_JSON, OPT_KIND, OPT_SLOT, OPT_CAP,
+	OPT_QUEUES, OPT_PRODUCERS, OPT_MPSC, OPT_DEPS, OPT_SIZE, OPT_MODE,
+	OPT_HELP, OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "backing", required_argument, NULL, OPT_BACKING },
+	{ "dir", required_argument, NULL, OPT_DIR },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "kind", required_argument, NULL, OPT_KIND },
+	{ "slot-size", required_argument, NULL, OPT_SLOT },
+	{ "capacity", required_argument, NULL, OPT_CAP },
+	{ "queues", required_argument, NULL, OPT_QUEUES },
+	{ "producers", required_argument, NULL, OPT_PRODUCERS },
+	{ "mpsc-mask", required_argument, NULL, OPT_MPSC },
+	{ "stage-deps", required_argument, NULL, OPT_DEPS },
+	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The options only create takes. */
+static int parse_create_opt(struct ctl *c, int opt, const char *arg)
+{
+	struct byteor_region_options *o = &c->create;
+	uint64_t v;
+	int k;
+
+	switch (opt) {
+	case OPT_KIND:
+		k = byteor_kind_parse(arg);
+		if (k < 0)
+			return usage_error("unknown --kind '%s'", arg);
+		o->kind = (__u32)k;
+		c->have_kind = true;
+		return 0;
+	case OPT_SLOT:
+		c->have_slot = true;
+		return parse_u32("slot-size", arg, &o->geometry.slot_size);
+	case OPT_CAP:
+		c->have_cap = true;
+		return parse_u32("capacity", arg, &o->geometry.capacity);
+	case OPT_QUEUES:
+		return parse_u32("queues", arg, &o->geometry.queues);
+	case OPT_PRODUCERS:
+		return parse_u32("producers", arg, &o->geometry.producers);
+	case OPT_MPSC:
+		if (parse_u64(arg, UINT64_MAX, &v))
+			return usage_error("bad --mpsc-mask '%s'", arg);
+		o->geometry.mpsc_mask = v;
+		return 0;
+	case OPT_DEPS:
+		return parse_stage_deps(arg, &o->geometry);
+	case OPT_SIZE:
+		if (parse_u64(arg, UINT64_MAX, &v))
+			return usage_error("bad --size '%s'", arg);
+		o->size = v;
+		return 0;
+	case OPT_MODE:
+		return parse_mode(arg, &o->mode);
+	}
+	return usage_error("%s", "internal: unknown option");
+}
+
+static bool is_create_opt(int opt)
+{
+	return opt >= OPT_KIND && opt <= OPT_MODE;
+}
+
+static int parse_opt(struct ctl *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_BACKING:
+		return parse_backing(arg, &c->backing);
+	case OPT_DIR:
+		c->dir = arg;
+		return 0;
+	case OPT_JSON:
+		c->json = true;
+		return 0;
+	case OPT_HELP:
+		fputs(usage_text, stdout);
+		exit(0);
+	case OPT_VERSION:
+		printf("byteorctl %s\n", BYTEOR_VERSION_STRING);
+		exit(0);
+	}
+	if (!is_create_opt(opt))
+		return usage_error("%s", "unknown option");
+	if (strcmp(c->cmd, "create"))
+		return usage_error("option only valid with create (command: %s)",
+				   c->cmd);
+	return parse_create_opt(c, opt, arg);
+}
+
+/* Positional arguments: NAME for every command but list. */
+static int parse_args(struct ctl *c, int argc, char **argv)
+{
+	bool needs_name = strcmp(c->cmd, "list") != 0;
+
+	if (optind < argc && needs_name)
+		c->name = argv[optind++];
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (needs_name && !c->name)
+		return usage_error("%s: missing region NAME", c->cmd);
+	return 0;
+}
+
+static int parse(struct ctl *c, int argc, char **argv)
+{
+	int opt, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+		if (opt == 'h')
+			opt = OPT_HELP;
+		if (opt == '?')
+			return usage_error("bad or incomplete option '%s'",
+					   argv[optind - 1]);
+		ret = parse_opt(c, opt, optarg);
+		if (ret)
+			return ret;
+	}
+	return parse_args(c, argc, argv);
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+static const char *backing_name(int b)
+{
+	switch (b) {
+	case BYTEOR_BACKING_KERNEL:
+		return "kernel";
+	case BYTEOR_BACKING_USER:
+		return "user";
+	default:
+		return "auto";
+	}
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+static void json_head(const struct ctl *c)
+{
+	int b = byteor_backing_resolve(c->backing);
+
+	printf("{\"schema\":\"%s\",\"command\":", SCHEMA);
+	json_str(c->cmd);
+	printf(",\"backing\":\"%s\"", b < 0 ? "invalid" : backing_name(b));
+}
+
+static const char *kind_str(__u32 kind)
+{
+	const char *s = byteor_kind_name(kind);
+
+	return s ? s : "unknown";
+}
+
+static void json_geometry(const struct byteor_geometry *g)
+{
+	unsigned int i;
+
+	printf("{\"slot_size\":%u,\"capacity\":%u,\"queues\":%u,\"producers\":%u,"
+	       "\"mpsc_mask\":%" PRIu64 ",\"stage_deps\":[",
+	       g->slot_size, g->capacity, g->queues, g->producers,
+	       (uint64_t)g->mpsc_mask);
+	for (i = 0; i < BYTEOR_MAX_STAGES; i++)
+		printf("%s%u", i ? "," : "", g->stage_deps[i]);
+	printf("]}");
+}
+
+static void json_layout(const struct byteor_layout *l)
+{
+	static const char *const areas[] = { "control", "slots", "aux" };
+	unsigned int a;
+
+	printf("{");
+	for (a = 0; a < 3; a++)
+		printf("\"%s\":{\"offset\":%" PRIu64 ",\"size\":%" PRIu64 "},",
+		       areas[a], (uint64_t)l->area_off[a],
+		       (uint64_t)l->area_size[a]);
+	printf("\"control_blocks\":%u,\"control_stride\":%u,\"rings\":%u,"
+	       "\"slot_stride\":%u,\"nr_claims\":%u,\"min_size\":%" PRIu64 "}",
+	       l->control_blocks, l->control_stride, l->rings, l->slot_stride,
+	       l->nr_claims, (uint64_t)l->min_size);
+}
+
+static void json_region(const struct byteor_region_info *r)
+{
+	printf("{\"name\":");
+	json_str(r->name);
+	printf(",\"kind\":\"%s\",\"kind_id\":%u,\"layout_version\":%u,"
+	       "\"size\":%" PRIu64 ",\"generation\":%" PRIu64 ","
+	       "\"uid\":%u,\"gid\":%u,\"mode\":\"%04o\",\"flags\":%u,"
+	       "\"destroyed\":%s,\"nr_files\":%u,\"nr_claims_held\":%u,"
+	       "\"geometry\":",
+	       kind_str(r->kind), r->kind, r->layout_version, (uint64_t)r->size,
+	       (uint64_t)r->generation, r->uid, r->gid, r->mode, r->flags,
+	       r->flags & BYTEOR_INFO_F_DESTROYED ? "true" : "false",
+	       r->nr_files, r->nr_claims_held);
+	json_geometry(&r->geometry);
+	printf(",\"layout\":");
+	json_layout(&r->layout);
+	printf("}");
+}
+
+static int fail(const struct ctl *c, int err)
+{
+	fprintf(stderr, "byteorctl: %s%s%s: %s\n", c->cmd, c->name ? " " : "",
+		c->name ? c->name : "", byteor_strerror(err));
+	if (c->json) {
+		json_head(c);
+		printf(",\"error\":{\"errno\":%d,\"message\":", -err);
+		json_str(byteor_strerror(err));
+		printf("}}\n");
+	}
+	return EXIT_FAILURE;
+}
+
+static void text_region(const struct byteor_region_info *r)
+{
+	const struct byteor_geometry *g = &r->geometry;
+	unsigned int i;
+
+	printf("name:        %s%s\n", r->name,
+	       r->flags & BYTEOR_INFO_F_DESTROYED ? " (destroyed)" : "");
+	printf("kind:        %s (version %u)\n", kind_str(r->kind), r->layout_version);
+	printf("size:        %" PRIu64 " bytes\n", (uint64_t)r->size);
+	printf("generation:  %" PRIu64 "\n", (uint64_t)r->generation);
+	printf("owner:       %u:%u mode %04o\n", r->uid, r->gid, r->mode);
+	printf("geometry:    slot_size %u capacity %u queues %u producers %u"
+	       " mpsc_mask 0x%" PRIx64 "\n", g->slot_size, g->capacity, g->queues,
+	       g->producers, (uint64_t)g->mpsc_mask);
+	if (r->kind == BYTEOR_KIND_SEQUENCED_SLOTS) {
+		printf("stage_deps: ");
+		for (i = 0; i < g->queues && i < BYTEOR_MAX_STAGES; i++)
+			printf(" 0x%x", g->stage_deps[i]);
+		printf("\n");
+	}
+	printf("areas:       control %" PRIu64 "+%" PRIu64 ", slots %" PRIu64
+	       "+%" PRIu64 ", aux %" PRIu64 "+%" PRIu64 "\n",
+	       (uint64_t)r->layout.area_off[0], (uint64_t)r->layout.area_size[0],
+	       (uint64_t)r->layout.area_off[1], (uint64_t)r->layout.area_size[1],
+	       (uint64_t)r->layout.area_off[2], (uint64_t)r->layout.area_size[2]);
+	printf("claims:      %u held of %u\n", r->nr_claims_held, r->layout.nr_claims);
+	printf("files:       %u\n", r->nr_files);
+}
+
+/* ---- commands ---------------------------------------------------------- */
+
+static int cmd_create(struct ctl *c)
+{
+	struct byteor_region_options *o = &c->create;
+	struct byteor_region_info info;
+	int ret;
+
+	if (!c->have_kind || !c->have_slot || !c->have_cap)
+		return usage_error("%s: --kind, --slot-size and --capacity are required",
+				   "create");
+	if (!o->geometry.queues)
+		o->geometry.queues = 1;
+	if (!o->geometry.producers)
+		o->geometry.producers = 1;
+	o->name = c->name;
+	o->backing = c->backing;
+	o->dir = c->dir;
+	ret = byteor_region_create(o, &info);
+	if (ret)
+		return fail(c, ret);
+	if (c->json) {
+		json_head(c);
+		printf(",\"region\":");
+		json_region(&info);
+		printf("}\n");
+	} else {
+		printf("created %s: %s, %" PRIu64 " bytes\n", info.name,
+		       kind_str(info.kind), (uint64_t)info.size);
+	}
+	return 0;
+}
+
+static int cmd_destroy(struct ctl *c)
+{
+	int ret = byteor_region_destroy(c->name, c->backing, c->dir);
+
+	if (ret)
+		return fail(c, ret);
+	if (c->json) {
+		json_head(c);
+		printf(",\"name\":");
+		json_str(c->name);
+		printf("}\n");
+	} else {
+		printf("destroyed %s\n", c->name);
+	}
+	return 0;
+}
+
+static int cmd_info(struct ctl *c)
+{
+	struct byteor_region_info info;
+	int ret = byteor_region_info(c->name, c->backing, c->dir, &info);
+
+	if (ret)
+		return fail(c, ret);
+	if (c->json) {
+		json_head(c);
+		printf(",\"region\":");
+		json_region(&info);
+		printf("}\n");
+	} else {
+		text_region(&info);
+	}
+	return 0;
+}
+
+/* All regions; the count can change between calls, so retry until it fits. */
+static int list_all(struct ctl *c, struct byteor_region_info **out)
+{
+	struct byteor_region_info *v = NULL, *nv;
+	size_t room = 0;
+	int n;
+
+	for (;;) {
+		n = byteor_region_list(c->backing, c->dir, v, room);
+		if (n < 0 || (size_t)n <= room)
+			break;
+		room = (size_t)n + 8;
+		nv = realloc(v, room * sizeof(*v));
+		if (!nv) {
+			n = -ENOMEM;
+			break;
+		}
+		v = nv;
+	}
+	if (n < 0)
+		free(v);
+	else
+		*out = v;
+	return n;
+}
+
+static void text_list(const struct byteor_region_info *v, int n)
+{
+	int i;
+
+	printf("%-24s %-16s %12s %9s %10s %6s %5s %7s\n", "NAME", "KIND",
+	       "SIZE", "SLOT", "CAPACITY", "QUEUES", "MODE", "CLAIMS");
+	for (i = 0; i < n; i++)
+		printf("%-24s %-16s %12" PRIu64 " %9u %10u %6u %04o %3u/%-3u\n",
+		       v[i].name, kind_str(v[i].kind), (uint64_t)v[i].size,
+		       v[i].geometry.slot_size, v[i].geometry.capacity,
+		       v[i].geometry.queues, v[i].mode, v[i].nr_claims_held,
+		       v[i].layout.nr_claims);
+}
+
+static int cmd_list(struct ctl *c)
+{
+	struct byteor_region_info *v = NULL;
+	int i, n;
+
+	n = list_all(c, &v);
+	if (n < 0)
+		return fail(c, n);
+	if (c->json) {
+		json_head(c);
+		printf(",\"regions\":[");
+		for (i = 0; i < n; i++) {
+			printf(i ? "," : "");
+			json_region(&v[i]);
+		}
+		printf("]}\n");
+	} else {
+		text_list(v, n);
+	}
+	free(v);
+	return 0;
+}
+
+/*
+ * `byteorctl stat ...` lives in byteorctl_stat.c: called with argv[0] ==
+ * "stat" and the rest of the command line, it runs getopt_long() itself.
+ */
+static int cmd_stat(int argc, char **argv)
+{
+	return __byteorctl_stat(argc, argv);
+}
+
+typedef int (*cmd_fn)(struct ctl *c);
+
+static cmd_fn find_cmd(const char *name)
+{
+	static const struct {
+		const char *name;
+		cmd_fn fn;
+	} cmds[] = {
+		{ "create", cmd_create },
+		{ "destroy", cmd_destroy },
+		{ "list", cmd_list },
+		{ "info", cmd_info },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(name, cmds[i].name))
+			return cmds[i].fn;
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl c = { 0 };
+	cmd_fn fn;
+	int ret;
+
+	if (argc < 2)
+		return usage_error("%s", "missing COMMAND");
+	c.cmd = argv[1];
+	if (!strcmp(c.cmd, "help") || !strcmp(c.cmd, "--help") ||
+	    !strcmp(c.cmd, "-h")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (!strcmp(c.cmd, "--version")) {
+		printf("byteorctl %s\n", BYTEOR_VERSION_STRING);
+		return 0;
+	}
+	if (!strcmp(c.cmd, "stat"))
+		return cmd_stat(argc - 1, argv + 1);
+	fn = find_cmd(c.cmd);
+	if (!fn)
+		return usage_error(c.cmd[0] == '-' ?
+				   "missing COMMAND before '%s'" :
+				   "unknown command '%s'", c.cmd);
+	ret = parse(&c, argc - 1, argv + 1);
+	return ret ? ret : fn(&c);
+}
