@@ -32,7 +32,8 @@
  * once it has drained every published slot.  A peer that left before this
  * handle attached does not count: a restarted consumer waits for the next
  * producer.  A new peer may attach and carry on where the dead one
- * stopped.  Liveness is checked between park slices (20 ms), so -EPIPE
+ * stopped.  Liveness is checked between park slices (20 ms, doubling up to
+ * 160 ms while a wait goes on), so -EPIPE
  * comes within about that long.  Non-blocking calls return -EAGAIN;
  * byteor_single_ring_peer_alive() tells.
  *

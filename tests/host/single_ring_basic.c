@@ -260,6 +260,35 @@ TEST_F(ring, timeouts_are_etimedout)
 	byteor_single_ring_detach(rx);
 }
 
+/*
+ * A consumer blocked on an empty ring parks: over an idle second it uses
+ * next to no CPU.  The lane waits in slices (to check its peer between
+ * them); each slice after the first must park at once, not spin again.
+ */
+TEST_F(ring, parked_consumer_uses_no_cpu_while_idle)
+{
+	struct byteor_single_ring *tx, *rx;
+	struct timespec c0, c1;
+	long long cpu_ns;
+	char buf[8];
+
+	HT_SETUP_SKIPPED();
+	ASSERT_EQ(0, lt_create_ring(self->d.path, "ring", 8, 4));
+	ASSERT_EQ(0, attach(self->d.path, BYTEOR_ROLE_PRODUCER, 0, &tx));
+	ASSERT_EQ(0, attach(self->d.path, BYTEOR_ROLE_CONSUMER, 0, &rx));
+	ASSERT_EQ(0, clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0));
+	EXPECT_EQ(-ETIMEDOUT,
+		  byteor_single_ring_recv_timed(rx, buf, sizeof(buf), 1000000000));
+	ASSERT_EQ(0, clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1));
+	cpu_ns = (c1.tv_sec - c0.tv_sec) * 1000000000LL +
+		 (c1.tv_nsec - c0.tv_nsec);
+	TH_LOG("CPU while parked for 1 s: %lld us", cpu_ns / 1000);
+	/* Sanitizers slow the spin stage and the slow checks several-fold. */
+	EXPECT_LT(cpu_ns, LT_SCALE_DEFAULT < 1.0 ? 25000000LL : 5000000LL);
+	byteor_single_ring_detach(tx);
+	byteor_single_ring_detach(rx);
+}
+
 TEST_F(ring, message_sizes_are_checked)
 {
 	struct byteor_single_ring *tx, *rx;

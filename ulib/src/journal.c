@@ -293,12 +293,20 @@ static int jr_attach_sub(const struct byteor_attach_options *o, bool at_tail,
 	ret = jr_attach(o, BYTEOR_ROLE_CONSUMER, &j);
 	if (ret)
 		return ret;
-	if (at_tail)
+	if (at_tail) {
+		/*
+		 * The tail is shared memory: a scribbled, misaligned one must
+		 * not fail the attach.  Start at the record boundary below it;
+		 * reads then validate each record header and resync as usual.
+		 */
 		pos = atomic_load_explicit(&j->ctl->tail, memory_order_acquire);
-	ret = byteor_journal_seek(j, pos);
-	if (ret) {
-		byteor_journal_detach(j);
-		return ret;
+		j->pos = pos & ~(__u64)(BYTEOR_JOURNAL_ALIGN - 1);
+	} else {
+		ret = byteor_journal_seek(j, pos);
+		if (ret) {
+			byteor_journal_detach(j);
+			return ret;
+		}
 	}
 	if (j->rw)
 		atomic_fetch_add_explicit(&j->ctl->subs.attaches, 1,

@@ -56,7 +56,8 @@ static void lane_publish_parks(const struct __byteor_lane_wait *lw,
 int __byteor_lane_wait(const struct __byteor_lane_wait *lw,
 		       long long timeout_ns)
 {
-	long long deadline = 0, slice, left;
+	long long deadline = 0, slice, left, next = __BYTEOR_LANE_SLICE_NS;
+	unsigned int flags = 0;
 	__u64 parks;
 	int ret;
 
@@ -77,7 +78,9 @@ int __byteor_lane_wait(const struct __byteor_lane_wait *lw,
 	if (timeout_ns > 0)
 		deadline = __byteor_now_ns() + timeout_ns;
 	for (;;) {
-		slice = __BYTEOR_LANE_SLICE_NS;
+		slice = next;
+		if (next < __BYTEOR_LANE_SLICE_MAX_NS)
+			next *= 2;
 		if (deadline) {
 			left = deadline - __byteor_now_ns();
 			if (left <= 0) {
@@ -92,8 +95,11 @@ int __byteor_lane_wait(const struct __byteor_lane_wait *lw,
 		}
 		*lw->tick = false;
 		parks = lw->w->st.parks;
-		ret = __byteor_ec_wait(lw->ec, lw->w, lw->ready, lw->arg, slice);
+		ret = __byteor_ec_wait_ex(lw->ec, lw->w, lw->ready, lw->arg,
+					  slice, flags);
 		lane_publish_parks(lw, parks);
+		/* Spun once already: later slices park at once (idle CPU ~0). */
+		flags = __BYTEOR_EC_WAIT_F_RESUME;
 		if (!ret && !*lw->tick)
 			return 0;
 		if (ret && ret != -ETIMEDOUT)

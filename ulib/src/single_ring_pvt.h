@@ -440,6 +440,13 @@ static inline bool __byteor_peer_gone(struct __byteor_peer *p,
 
 /* Longest park before a waiting call re-checks its peer's liveness. */
 #define __BYTEOR_LANE_SLICE_NS	20000000LL
+/*
+ * A long idle wait lengthens its slices (doubling) up to this: each slice
+ * costs a park and the slow checks (~0.1 ms of CPU here), so a consumer
+ * idle for seconds wakes ~7 times a second, and a dead peer is still seen
+ * within this long.
+ */
+#define __BYTEOR_LANE_SLICE_MAX_NS	160000000LL
 
 /*
  * struct __byteor_lane_wait - one blocking call's waiting loop.
