@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bench.c - the byteor benchmark driver (`make bench`, scripts/bench.sh).
+ *
+ * One run measures every subject side by side: repetitions are interleaved
+ * (rep 1 of A, B, C, ..., then rep 2 of A, B, C, ...) so a noisy minute hurts
+ * everyone alike; medians and [min..max] are reported.  The producer (or
+ * ping) side runs on CPU 0, the consumer (or pong) side on CPU 1.
+ *
+ *	bench [-q] [-o outdir] [-s sections]
+ *	  -q          quick: one repetition, small counts (development only)
+ *	  -o dir      where results.json, .dat files and PNGs go
+ *	  -s list     comma-separated sections: floors,spsc,rtt,mpsc,seq,fanout,wake,kernel
+ *
+ * Environment: BENCH_DIR_4K (a /dev/shm directory for byteor's userspace
+ * backing), BENCH_DIR_2M (a hugetlbfs mount, or empty), BENCH_JAVA (the
+ * java command line prefix for the Disruptor peer, or empty).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "bench.h"
+
+const char *byteor_dir_4k = "/dev/shm", *byteor_dir_2m;
+int hugepages_ok;
+char machine_notes[1024];
+
+static const int cpus01[2] = { 0, 1 };
+static int reps;
+
+/* ---- subject bookkeeping ------------------------------------------------ */
+
+enum { V_T4K, V_P4K, V_T2M, V_P2M, V_MAX };
+static const char *const vname[V_MAX] = { "threads 4K", "procs 4K", "threads 2M", "procs 2M" };
+
+static const struct subject *const spsc_subjects[] = {
+	&subj_byteor_ring, &subj_byteor_events, &subj_minimal, &subj_rigtorp,
+	&subj_rte_noeal, &subj_rte_eal, &subj_ck, &subj_boost, &subj_rwq, NULL,
+};
+
+/* byteor lanes and the reference run in every variant; peers in threads 4K. */
+static int runs_in(const struct subject *s, int v)
+{
+	if (v == V_T4K)
+		return 1;
+	if ((v == V_T2M || v == V_P2M) && !hugepages_ok)
+		return 0;
+	if (s != &subj_byteor_ring && s != &subj_byteor_events && s != &subj_minimal)
+		return 0;
+	if ((v == V_P4K || v == V_P2M) && !(s->caps & CAP_PROC))
+		return 0;
+	return 1;
+}
+
+struct pairctx {
+	const struct subject *s;
+	void *ctx;
+};
+
+static int side_tput(void *p, int side)
+{
+	struct pairctx *c = p;
+
+	return c->s->tput(c->ctx, side == 0 ? ROLE_TX : ROLE_RX, side);
+}
+
+static int side_rtt(void *p, int side)
+{
+	struct pairctx *c = p;
+
+	return c->s->rtt(c->ctx, side == 0 ? ROLE_TX : ROLE_RX);
+}
+
+static int side_mpsc(void *p, int side)
+{
+	struct pairctx *c = p;
+
+	return c->s->mpsc(c->ctx, side);
+}
+
+/* Subjects that failed once are reported once, then skipped. */
+static char failed[64][200];
+
+static int subject_failed(const char *name)
+{
+	int i;
+
+	for (i = 0; i < 64 && failed[i][0]; i++)
+		if (!strncmp(failed[i], name, strlen(name)) && failed[i][strlen(name)] == '|')
+			return 1;
+	return 0;
+}
+
+static void subject_fail(const char *section, const char *name, const char *what)
+{
+	int i;
+
+	for (i = 0; i < 64 && failed[i][0]; i++)
+		;
+	if (i < 64)
+		snprintf(failed[i], sizeof(failed[i]), "%s|%s", name, what);
+	fprintf(stderr, "bench: %s: %s failed: %s\n", section, name, what);
+	section_note(section, "%s did not run: %s", name, what);
+}
+
+static void set_run(int v, unsigned int p, unsigned int c, unsigned int b)
+{
+	R->payload = p;
+	R->capacity = c;
+	R->batch = b;
+	R->proc = v == V_P4K || v == V_P2M;
+	R->huge = v == V_T2M || v == V_P2M;
+	snprintf(R->dir, sizeof(R->dir), "%s",
+		 R->huge ? (byteor_dir_2m ? byteor_dir_2m : "") : byteor_dir_4k);
+	R->err = 0;
+	R->errmsg[0] = 0;
+}
+
+/* "subject, variant": failures are remembered per subject and variant. */
+static const char *fail_key(const struct subject *s)
+{
+	static char key[96];
+
+	snprintf(key, sizeof(key), "%s (%s)", s->name,
+		 vname[R->proc ? (R->huge ? V_P2M : V_P4K) : (R->huge ? V_T2M : V_T4K)]);
+	return key;
+}
+
+/* One measured run; returns 0 and leaves the timings in R, or an error. */
+static int one_run(const char *section, const struct subject *s, int nlanes, int nsides,
+		   side_fn fn, const int *cpus)
+{
+	struct pairctx pc = { s, NULL };
+	int ret;
+
+	ret = s->setup(&pc.ctx, nlanes);
+	if (!ret)
+		ret = run_sides(fn, &pc, nsides, cpus, 120);
+	if (pc.ctx)
+		s->teardown(pc.ctx);
+	if (ret)
+		subject_fail(section, fail_key(s), R->errmsg[0] ? R->errmsg : "setup failed");
+	return ret;
+}
+
+/* ---- SPSC throughput ----------------------------------------------------- */
+
+static void cfg_name(char *buf, size_t n, unsigned int p, unsigned int c, unsigned int b, int v)
+{
+	snprintf(buf, n, "%uB cap%u %s, %s", p, c, b == 1 ? "single-op" : "batch 32", vname[v]);
+}
+
+static void bench_spsc_tput(void)
+{
+	static const unsigned int pay[2] = { 8, 64 }, cap[2] = { 4096, 65536 }, bat[2] = { 1, 32 };
+	int r, ip, ic, ib, v, k;
+
+	section_note("spsc", "throughput = messages / (consumer's last receive - producer's first send), producer CPU 0, consumer CPU 1; every message's first word checked in order by the consumer");
+	section_note("spsc", "peers run as threads on 4 KiB MAP_SHARED memfd memory (rwq and rte-eal allocate their own); byteor lanes and the minimal reference also run as processes and on 2 MiB hugetlb pages");
+	for (r = 0; r < reps; r++) {
+		for (ip = 0; ip < 2; ip++)
+			for (ic = 0; ic < 2; ic++)
+				for (ib = 0; ib < 2; ib++)
+					for (v = 0; v < V_MAX; v++)
+						for (k = 0; spsc_subjects[k]; k++) {
+							const struct subject *s = spsc_subjects[k];
+							char cfg[96];
+							struct figure *f;
+							double ns;
+
+							if (!runs_in(s, v))
+								continue;
+							set_run(v, pay[ip], cap[ic], bat[ib]);
+							if (subject_failed(fail_key(s)))
+								continue;
+							R->n = quick ? 200000 : bat[ib] == 1 ? 3000000 : 5000000;
+							if (one_run("spsc", s, 1, 2, side_tput, cpus01))
+								continue;
+							ns = tsc_ns(R->t_end[1] - R->t_start[0]);
+							cfg_name(cfg, sizeof(cfg), pay[ip], cap[ic], bat[ib], v);
+							f = fig_get("spsc", s->name, cfg, "Mmsg/s", 0);
+							fig_add(f, (double)R->n / ns * 1e3);
+							if (bat[ib] > 1 && !(s->caps & CAP_BATCH))
+								fig_note(f, "no batch API: loop of single ops");
+						}
+	}
+}
+
+/* ---- SPSC round trip ----------------------------------------------------- */
+
+static void bench_spsc_rtt(void)
+{
+	static const unsigned int pay[2] = { 8, 64 };
+	int r, ip, v, k;
+
+	section_note("rtt", "round trip: ping (CPU 0) sends on lane A, pong (CPU 1) echoes on lane B; capacity 4096; p50 per repetition, distribution over all repetitions; floor-2lines = one cache line per direction, floor-1line = one shared line, run in the same repetitions");
+	for (r = 0; r < reps; r++) {
+		for (ip = 0; ip < 2; ip++) {
+			for (v = 0; v < V_MAX; v++) {
+				char cfg[96];
+
+				snprintf(cfg, sizeof(cfg), "%uB, %s", pay[ip], vname[v]);
+				if (v == V_T4K) {
+					int kind;
+
+					for (kind = 1; kind >= 0; kind--) {
+						struct figure *f;
+
+						R->n = quick ? 20000 : 200000;
+						R->warm = R->n / 10;
+						if (floor_once(kind))
+							continue;
+						f = fig_get("rtt", kind ? "floor-2lines" : "floor-1line",
+							    cfg, "ns p50", 1);
+						fig_add(f, tsc_ns(hist_pct(&R->h, 50)));
+						fig_hist(f, &R->h);
+					}
+				}
+				for (k = 0; spsc_subjects[k]; k++) {
+					const struct subject *s = spsc_subjects[k];
+					struct figure *f;
+
+					if (!runs_in(s, v))
+						continue;
+					set_run(v, pay[ip], 4096, 1);
+					if (subject_failed(fail_key(s)))
+						continue;
+					R->n = quick ? 20000 : 200000;
+					R->warm = R->n / 10;
+					hist_reset(&R->h);
+					if (one_run("rtt", s, 2, 2, side_rtt, cpus01))
+						continue;
+					f = fig_get("rtt", s->name, cfg, "ns p50", 1);
+					fig_add(f, tsc_ns(hist_pct(&R->h, 50)));
+					fig_hist(f, &R->h);
+				}
+			}
+		}
+	}
+}
+
+void bench_spsc(void)
+{
+	bench_spsc_tput();
+	bench_spsc_rtt();
+}
+
+/* ---- MPSC ----------------------------------------------------------------- */
+
+void bench_mpsc(void)
+{
+	static const struct subject *const subj[] = { &subj_byteor_mpsc, &subj_rte_mpsc, NULL };
+	static const int cpus[4] = { 1, 0, 0, 0 };
+	static const unsigned int bat[2] = { 1, 32 };
+	int r, np, ib, k;
+
+	section_note("mpsc", "consumer on CPU 1, every producer on CPU 0: with 2 and 3 producers the producers share CPU 0 (OVERSUBSCRIBED: they run in turns of scheduler slices, so these figures measure the lane under preemption, not parallel producers); 8 B payload, capacity 4096, threads, 4 KiB pages");
+	for (r = 0; r < reps; r++)
+		for (np = 1; np <= 3; np++)
+			for (ib = 0; ib < 2; ib++)
+				for (k = 0; subj[k]; k++) {
+					const struct subject *s = subj[k];
+					uint64_t t0 = UINT64_MAX;
+					char cfg[96];
+					struct figure *f;
+					int i;
+
+					char key[160];
+					struct pairctx pc = { s, NULL };
+					int ret;
+
+					snprintf(cfg, sizeof(cfg), "%d producer%s, %s", np, np > 1 ? "s" : "",
+						 bat[ib] == 1 ? "single-op" : "batch 32");
+					snprintf(key, sizeof(key), "%s %s", s->name, cfg);
+					if (subject_failed(key))
+						continue;
+					set_run(V_T4K, 8, 4096, bat[ib]);
+					R->producers = (unsigned int)np;
+					R->n = quick ? 200000 : 3000000;
+					/* a preempted producer can stall the others: bound the run */
+					ret = s->setup(&pc.ctx, 1);
+					if (!ret)
+						ret = run_sides(side_mpsc, &pc, 1 + np, cpus, quick ? 10 : 20);
+					if (pc.ctx)
+						s->teardown(pc.ctx);
+					if (ret) {
+						subject_fail("mpsc", key, R->errmsg[0] ? R->errmsg : "setup failed");
+						f = fig_get("mpsc", s->name, cfg, "Mmsg/s", 0);
+						fig_note(f, "DID NOT FINISH in repetition %d (%s): not run again; figures above are the repetitions that finished", r + 1, R->errmsg);
+						continue;
+					}
+					for (i = 1; i <= np; i++)
+						if (R->t_start[i] < t0)
+							t0 = R->t_start[i];
+					f = fig_get("mpsc", s->name, cfg, "Mmsg/s", 0);
+					fig_add(f, (double)(R->n / (unsigned int)np * (unsigned int)np) /
+						   tsc_ns(R->t_end[0] - t0) * 1e3);
+					if (np > 1)
+						fig_note(f, "oversubscribed: %d producers share CPU 0", np);
+				}
+}
+
+/* ---- targets ------------------------------------------------------------- */
+
+static double med(const char *section, const char *subject, const char *cfg)
+{
+	const struct figure *f = fig_find(section, subject, cfg);
+
+	return f && f->nreps ? fig_median(f) : 0;
+}
+
+static double ratio(double a, double b)
+{
+	return a > 0 && b > 0 ? a / b : NAN;
+}
+
+static double pct(const char *section, const char *subject, const char *cfg, double p)
+{
+	const struct figure *f = fig_find(section, subject, cfg);
+
+	return f && f->h && f->h->count ? tsc_ns(hist_pct(f->h, p)) : 0;
+}
+
+static void spsc_targets(void)
+{
+	static const unsigned int cap[2] = { 4096, 65536 };
+	char c1[96], c32[96], c64[96], c64b[96], how[200], name[96];
+	const char *ring = "byteor-ring";
+	int ic, k;
+
+	for (ic = 0; ic < 2; ic++) {
+		double best = 0;
+
+		cfg_name(c1, sizeof(c1), 8, cap[ic], 1, V_T4K);
+		cfg_name(c32, sizeof(c32), 8, cap[ic], 32, V_T4K);
+		cfg_name(c64, sizeof(c64), 64, cap[ic], 1, V_T4K);
+		cfg_name(c64b, sizeof(c64b), 64, cap[ic], 32, V_T4K);
+		snprintf(how, sizeof(how), "8B single-op, cap %u, threads 4K", cap[ic]);
+		snprintf(name, sizeof(name), "ring 8B single-op / minimal (c%u)", cap[ic]);
+		target(name, ratio(med("spsc", ring, c1), med("spsc", "minimal", c1)), 1.0, 1, how);
+		snprintf(name, sizeof(name), "ring 8B single-op / rigtorp (c%u)", cap[ic]);
+		target(name, ratio(med("spsc", ring, c1), med("spsc", "rigtorp", c1)), 1.3, 1, how);
+		snprintf(name, sizeof(name), "ring 8B single-op / rte_ring single-op (c%u)", cap[ic]);
+		target(name, ratio(med("spsc", ring, c1), med("spsc", "rte-ring", c1)), 2.5, 1, how);
+		snprintf(name, sizeof(name), "ring 8B single-op / rte_ring burst-32 (c%u)", cap[ic]);
+		target(name, ratio(med("spsc", ring, c1), med("spsc", "rte-ring", c32)), 1.0, 1,
+		       "ring single-op vs rte_ring burst 32, 8B, threads 4K");
+		for (k = 0; spsc_subjects[k]; k++)
+			if (spsc_subjects[k] != &subj_byteor_ring &&
+			    med("spsc", spsc_subjects[k]->name, c64) > best)
+				best = med("spsc", spsc_subjects[k]->name, c64);
+		snprintf(name, sizeof(name), "ring 64B single-op / best other 64B single-op (c%u)", cap[ic]);
+		target(name, ratio(med("spsc", ring, c64), best), 0.95, 1, "64B single-op, threads 4K");
+		snprintf(name, sizeof(name), "ring 8B batch-32 / minimal batch-32 (c%u)", cap[ic]);
+		target(name, ratio(med("spsc", ring, c32), med("spsc", "minimal", c32)), 1.0, 1,
+		       "8B batch 32, threads 4K");
+		snprintf(name, sizeof(name), "ring 8B batch-32 / rte_ring burst-32 (c%u)", cap[ic]);
+		target(name, ratio(med("spsc", ring, c32), med("spsc", "rte-ring", c32)), 1.8, 1,
+		       "8B batch 32, threads 4K");
+	}
+	target("ring round trip p50 / floor-2lines p50",
+	       ratio(pct("rtt", ring, "8B, threads 4K", 50),
+		     pct("rtt", "floor-2lines", "8B, threads 4K", 50)), 1.1, 0,
+	       "8B, threads 4K, distributions over all repetitions");
+	target("ring round trip p99 / floor-2lines p99",
+	       ratio(pct("rtt", ring, "8B, threads 4K", 99),
+		     pct("rtt", "floor-2lines", "8B, threads 4K", 99)), 1.15, 0,
+	       "8B, threads 4K");
+	cfg_name(c1, sizeof(c1), 8, 4096, 1, V_P4K);
+	cfg_name(c32, sizeof(c32), 8, 4096, 1, V_T4K);
+	target("ring processes vs threads: throughput threads/procs",
+	       ratio(med("spsc", ring, c32), med("spsc", ring, c1)), 1.05, 0,
+	       "8B single-op cap 4096, 4K pages");
+	target("ring processes vs threads: round trip p50 procs/threads",
+	       ratio(pct("rtt", ring, "8B, procs 4K", 50), pct("rtt", ring, "8B, threads 4K", 50)),
+	       1.05, 0, "8B, 4K pages");
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+static int want(const char *list, const char *s)
+{
+	const char *p = list;
+	size_t n = strlen(s);
+
+	if (!list)
+		return 1;
+	while ((p = strstr(p, s))) {
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const spsc_peers[] = { "minimal", "rigtorp", "rte-ring", "rte-ring-eal",
+						  "ck-ring", "boost-spsc", "rwq", NULL };
+	static const char *const mpsc_peers[] = { "rte-ring-mpsc", NULL };
+	const char *out = "build/bench", *sections = NULL;
+	char path[600];
+	void *probe;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "qo:s:")) != -1) {
+		if (opt == 'q')
+			quick = 1;
+		else if (opt == 'o')
+			out = optarg;
+		else if (opt == 's')
+			sections = optarg;
+		else {
+			fprintf(stderr, "usage: %s [-q] [-o outdir] [-s sections]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (getenv("BENCH_QUICK") && *getenv("BENCH_QUICK") && strcmp(getenv("BENCH_QUICK"), "0"))
+		quick = 1;
+	reps = quick ? 1 : 5;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	mkdir(out, 0755);
+	if (getenv("BENCH_DIR_4K") && *getenv("BENCH_DIR_4K"))
+		byteor_dir_4k = getenv("BENCH_DIR_4K");
+	if (getenv("BENCH_DIR_2M") && *getenv("BENCH_DIR_2M"))
+		byteor_dir_2m = getenv("BENCH_DIR_2M");
+	if (getenv("BENCH_NOTES"))
+		snprintf(machine_notes, sizeof(machine_notes), "%s", getenv("BENCH_NOTES"));
+
+	R = mmap(NULL, sizeof(*R), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (R == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		fprintf(stderr, "bench: needs 2 CPUs\n");
+		return 1;
+	}
+	probe = shm_alloc(2u << 20, 1);
+	hugepages_ok = probe && byteor_dir_2m;
+	shm_free(probe, 2u << 20);
+	pin_self(0);
+	tsc_calibrate();
+	printf("byteor bench%s: TSC %.4f GHz (calibrated against CLOCK_MONOTONIC), %d repetitions, 2 MiB pages %s\n",
+	       quick ? " (QUICK MODE: 1 repetition, small counts; not for publishing)" : "",
+	       tsc_ghz, reps, hugepages_ok ? "available" : "NOT available (2M variants skipped)");
+	if (!hugepages_ok)
+		section_note("spsc", "2 MiB hugetlb pages unavailable: the 2M variants were not run");
+
+	if (want(sections, "floors")) {
+		bench_floors();
+		print_section("floors", "Floors of the machine (CPU 0 <-> CPU 1)", NULL, NULL);
+	}
+	if (want(sections, "spsc")) {
+		bench_spsc_tput();
+		print_section("spsc", "SPSC throughput", "minimal", spsc_peers);
+	}
+	if (want(sections, "rtt")) {
+		bench_spsc_rtt();
+		print_section("rtt", "SPSC round trip (two lanes)", "floor-2lines", spsc_peers);
+	}
+	if (want(sections, "spsc") || want(sections, "rtt"))
+		spsc_targets();
+	if (want(sections, "mpsc")) {
+		bench_mpsc();
+		print_section("mpsc", "MPSC throughput", NULL, mpsc_peers);
+	}
+	if (want(sections, "seq"))
+		bench_seq(out);
+	if (want(sections, "fanout"))
+		bench_fanout();
+	if (want(sections, "wake"))
+		bench_wake();
+	if (want(sections, "kernel"))
+		bench_kernel();
+
+	print_targets();
+	snprintf(path, sizeof(path), "%s/results.json", out);
+	write_json(path);
+	write_plots(out);
+	printf("\nwrote %s and %s/plots.gp\n", path, out);
+	return 0;
+}
