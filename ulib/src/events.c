@@ -486,7 +486,8 @@ static int rx_tick(void *arg)
 
 	if (e->mpsc && mpsc_repair(e))
 		return 1;
-	if (!__byteor_peer_gone(&e->peer, prod, ev_any_producer_alive(e)))
+	__byteor_peer_note(&e->peer, prod);
+	if (!__byteor_peer_gone(&e->peer, ev_any_producer_alive(e)))
 		return 0;	/* one alive, none yet, or cannot tell */
 	e->tick = false;
 	ret = ev_ready(e, false);
@@ -515,7 +516,8 @@ static int tx_tick(void *arg)
 	struct byteor_events *e = arg;
 	int ret;
 
-	if (!__byteor_peer_gone(&e->peer, ev_side(e, false),
+	__byteor_peer_note(&e->peer, ev_side(e, false));
+	if (!__byteor_peer_gone(&e->peer,
 				__byteor_claim_alive(e->reg, e->cons_claim)))
 		return 0;
 	ret = ev_ready(e, true);

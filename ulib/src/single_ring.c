@@ -146,7 +146,8 @@ static int rx_tick(void *arg)
 	struct byteor_single_ring *r = arg;
 	int ret;
 
-	if (!__byteor_peer_gone(&r->peer, &r->q.ctl->prod, ring_peer_alive(r)))
+	__byteor_peer_note(&r->peer, &r->q.ctl->prod);
+	if (!__byteor_peer_gone(&r->peer, ring_peer_alive(r)))
 		return 0;	/* alive, not yet there, or cannot tell */
 	ret = rx_ready(r);
 	return ret ? ret : -EPIPE;
@@ -158,7 +159,8 @@ static int tx_tick(void *arg)
 	struct byteor_single_ring *r = arg;
 	int ret;
 
-	if (!__byteor_peer_gone(&r->peer, &r->q.ctl->cons, ring_peer_alive(r)))
+	__byteor_peer_note(&r->peer, &r->q.ctl->cons);
+	if (!__byteor_peer_gone(&r->peer, ring_peer_alive(r)))
 		return 0;
 	ret = tx_ready(r);
 	return ret ? ret : -EPIPE;

@@ -420,21 +420,33 @@ static inline void __byteor_peer_init(struct __byteor_peer *p,
 }
 
 /*
- * __byteor_peer_gone() - the peer came (see struct __byteor_peer) and the
- * liveness check @alive (1, 0 or -errno) says it is not there now.
+ * __byteor_peer_note() - count a peer attach since ours as "came".  Call it
+ * BEFORE the liveness check that __byteor_peer_gone() is given: a peer
+ * bumps the attach count only after it holds its claim, so a count read
+ * first and a check made after cannot together miss a live peer (the
+ * other order can: check before the claim, count after it -> "gone").
  */
-static inline bool __byteor_peer_gone(struct __byteor_peer *p,
-				      struct __byteor_side *side, int alive)
+static inline void __byteor_peer_note(struct __byteor_peer *p,
+				      struct __byteor_side *side)
+{
+	if (!p->seen &&
+	    atomic_load_explicit(&side->attaches, memory_order_acquire) !=
+	    p->attaches0)
+		p->seen = true;
+}
+
+/*
+ * __byteor_peer_gone() - the peer came (see struct __byteor_peer and
+ * __byteor_peer_note()) and the liveness check @alive (1, 0 or -errno),
+ * made after the note, says it is not there now.
+ */
+static inline bool __byteor_peer_gone(struct __byteor_peer *p, int alive)
 {
 	if (alive) {
 		if (alive > 0)
 			p->seen = true;
 		return false;	/* alive, or cannot tell */
 	}
-	if (!p->seen &&
-	    atomic_load_explicit(&side->attaches, memory_order_relaxed) !=
-	    p->attaches0)
-		p->seen = true;
 	return p->seen;
 }
 
