@@ -103,6 +103,13 @@ for c in "$tests_src"/*.c; do
 done
 [ ${#progs[@]} -gt 0 ] || give_up "no test programs (*.c) in $tests_src"
 
+# The lane programs (lanes_*) link libbyteor statically: build it first.
+# If that fails, they fail to build (and are counted); the rest still run.
+say "building libbyteor into $BUILD/ulib"
+quiet "$shared/ulib-build.log" make --no-print-directory -C "$top/ulib" \
+	BUILD="$BUILD" ${V:+V=$V} lib ||
+	tail -n 30 "$shared/ulib-build.log" >&2
+
 # One make per program: a program that does not build fails alone (counted
 # once, in the summary) and the others still run.
 say "building ${#progs[@]} test programs into $tests_out"
@@ -112,7 +119,8 @@ built=()
 for p in "${progs[@]}"; do
 	if quiet "$shared/tests-build-$p.log" \
 		make --no-print-directory -C "$tests_src" -f "$top/tests/kernel/Makefile" \
-			OUTPUT="$tests_out" ${V:+V=$V} "$tests_out/$p"; then
+			OUTPUT="$tests_out" BYTEOR_ULIB="$BUILD/ulib" ${V:+V=$V} \
+			"$tests_out/$p"; then
 		built+=("$p")
 	else
 		tail -n 30 "$shared/tests-build-$p.log" >&2

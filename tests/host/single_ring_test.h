@@ -26,14 +26,10 @@
 #include <sys/wait.h>
 #include <byteor/single_ring.h>
 #include <byteor/events.h>
+#include "../common/lane_payload.h"
 
-#define LT_HDR		16U
+#define LT_HDR		LP_HDR
 
-struct lt_hdr {
-	__u32 producer;
-	__u32 len;
-	__u64 seq;
-};
 
 /*
  * The run-length scale: BYTEOR_TEST_SCALE (a float) multiplies the event
@@ -59,61 +55,12 @@ static inline unsigned long long lt_scaled(unsigned long long n,
 	return v < min ? min : v;
 }
 
-static inline __u32 lt_len(__u32 prod, __u64 seq, __u32 slot_size)
-{
-	__u64 x = seq * 0x9E3779B97F4A7C15ULL + prod;
-
-	return LT_HDR + (__u32)((x >> 32) % (slot_size - LT_HDR + 1));
-}
-
-static inline unsigned char lt_byte(__u32 prod, __u64 seq, __u32 i)
-{
-	return (unsigned char)(seq * 131 + prod * 7 + i);
-}
-
-/* Write event (@prod, @seq) into @buf (slot_size bytes); return its length. */
-static inline __u32 lt_fill(void *buf, __u32 prod, __u64 seq, __u32 slot_size)
-{
-	struct lt_hdr h = { .producer = prod, .seq = seq };
-	unsigned char *p = buf;
-	__u32 i;
-
-	h.len = lt_len(prod, seq, slot_size);
-	memcpy(p, &h, sizeof(h));
-	for (i = LT_HDR; i < h.len; i++)
-		p[i] = lt_byte(prod, seq, i);
-	return h.len;
-}
-
-/*
- * Check one received event of @len bytes against the contract; the caller
- * keeps the expected next sequence of each producer in @next (@nprod
- * entries).  Return: 0, or a description of the first violation.
- */
-static inline const char *lt_check(const void *buf, __u32 len, __u32 slot_size,
-				   __u64 *next, __u32 nprod)
-{
-	const unsigned char *p = buf;
-	struct lt_hdr h;
-	__u32 i;
-
-	if (len < LT_HDR)
-		return "short event";
-	memcpy(&h, p, sizeof(h));
-	if (h.producer >= nprod)
-		return "bad producer id";
-	if (h.seq < next[h.producer])
-		return "duplicate (or reordered) event";
-	if (h.seq > next[h.producer])
-		return "lost event";
-	if (h.len != len || len != lt_len(h.producer, h.seq, slot_size))
-		return "bad length";
-	for (i = LT_HDR; i < len; i++)
-		if (p[i] != lt_byte(h.producer, h.seq, i))
-			return "bad payload byte";
-	next[h.producer]++;
-	return NULL;
-}
+/* The payload codec, shared with the kernel-backing lane tests. */
+#define lt_hdr		lp_hdr
+#define lt_len		lp_len
+#define lt_byte		lp_byte
+#define lt_fill		lp_fill
+#define lt_check	lp_check
 
 /* Pin the caller to CPU @cpu modulo the CPUs it may use (no-op on one CPU). */
 static inline void lt_pin(int cpu)
