@@ -6,10 +6,12 @@
  *	byteorctl list --json
  *	byteorctl info md.eurusd
  *	byteorctl stat md.eurusd
+ *	byteorctl watch md.eurusd --interval 0.5
+ *	byteorctl remove-stage orders 2
  *	byteorctl destroy md.eurusd
  *
  * Every command takes --backing kernel|user, --dir DIR (userspace backing)
- * and --json (one JSON object on stdout, "schema": "byteor.v1").
+ * and --json (all but watch: one JSON object on stdout, "schema": "byteor.v1").
  * Exit status: 0 success, 1 the operation failed, 2 bad usage.
  */
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <byteor/region.h>
+#include <byteor/sequenced_slots.h>
 #include "byteorctl.h"
 
 #define EXIT_USAGE	2
@@ -29,6 +32,7 @@
 struct ctl {
 	const char *cmd;
 	const char *name;
+	const char *arg2;	/* remove-stage: STAGE */
 	const char *dir;
 	enum byteor_backing backing;
 	bool json;
@@ -47,6 +51,12 @@ static const char usage_text[] =
 "  list\n"
 "  info NAME\n"
 "  stat NAME        lane positions and claims (see byteorctl stat --help)\n"
+"  watch NAME [--interval SECONDS] [--count N]\n"
+"                   stat, refreshed every SECONDS (0.1..60, default 1)\n"
+"                   until N refreshes or SIGINT/SIGTERM (no --json)\n"
+"  remove-stage NAME STAGE\n"
+"                   take dead stage STAGE of sequenced-slots region NAME\n"
+"                   out of gating (fails, busy, while a process holds it)\n"
 "\n"
 "KIND: single-ring, events, fanout, journal, sequenced-slots\n"
 "N, BYTES accept a K, M or G suffix (binary); M accepts 0x hex.\n"
@@ -251,17 +261,25 @@ static int parse_opt(struct ctl *c, int opt, const char *arg)
 	return parse_create_opt(c, opt, arg);
 }
 
-/* Positional arguments: NAME for every command but list. */
+/*
+ * Positional arguments: NAME for every command but list, then STAGE for
+ * remove-stage.
+ */
 static int parse_args(struct ctl *c, int argc, char **argv)
 {
 	bool needs_name = strcmp(c->cmd, "list") != 0;
+	bool needs_stage = !strcmp(c->cmd, "remove-stage");
 
 	if (optind < argc && needs_name)
 		c->name = argv[optind++];
+	if (optind < argc && needs_stage)
+		c->arg2 = argv[optind++];
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (needs_name && !c->name)
 		return usage_error("%s: missing region NAME", c->cmd);
+	if (needs_stage && !c->arg2)
+		return usage_error("%s: missing STAGE", c->cmd);
 	return 0;
 }
 
@@ -552,6 +570,69 @@ static int cmd_list(struct ctl *c)
 }
 
 /*
+ * Take the stage out of gating.  The snapshot before is only to say what
+ * changed (already removed or not, who held it last); the library call
+ * alone decides, and its error is the one reported.
+ */
+static int cmd_remove_stage(struct ctl *c)
+{
+	struct byteor_sequenced_slots_snapshot snap;
+	struct byteor_sequenced_slots *h;
+	struct byteor_attach_options o;
+	bool known = false, was_removed = false;
+	__u32 last_pid = 0, stages = 0;
+	uint64_t v;
+	int ret;
+
+	if (parse_u64(c->arg2, UINT32_MAX, &v))
+		return usage_error("remove-stage: bad STAGE '%s' (a stage index)",
+				   c->arg2);
+	memset(&o, 0, sizeof(o));
+	o.name = c->name;
+	o.backing = c->backing;
+	o.dir = c->dir;
+	o.flags = BYTEOR_ATTACH_OBSERVER;
+	if (!byteor_attach_sequenced_slots_region(&o, BYTEOR_ROLE_OBSERVER, &h)) {
+		if (!byteor_sequenced_slots_snapshot(h, &snap))
+			stages = snap.stages;
+		if (v < stages && v < BYTEOR_MAX_STAGES) {
+			known = true;
+			was_removed = snap.stage[v].removed;
+			last_pid = snap.stage[v].pid;
+		}
+		byteor_sequenced_slots_detach(h);
+	}
+	o.flags = 0;
+	ret = byteor_sequenced_slots_remove_stage(&o, (unsigned int)v);
+	if (ret == -EBUSY)
+		fprintf(stderr, "byteorctl: remove-stage %s: stage %" PRIu64
+			" is busy: a live process holds it (detach or stop it "
+			"first; only a dead stage can be removed)\n", c->name, v);
+	if (ret == -EINVAL && stages && v >= stages)
+		fprintf(stderr, "byteorctl: remove-stage %s: no stage %" PRIu64
+			": the region has stages 0..%u\n", c->name, v, stages - 1);
+	if (ret)
+		return fail(c, ret);
+	if (c->json) {
+		json_head(c);
+		printf(",\"name\":");
+		json_str(c->name);
+		printf(",\"stage\":%" PRIu64 ",\"was_removed\":%s}\n", v,
+		       !known ? "null" : was_removed ? "true" : "false");
+	} else if (known && was_removed) {
+		printf("stage %" PRIu64 " of %s was already removed from gating:"
+		       " nothing changed\n", v, c->name);
+	} else {
+		printf("removed stage %" PRIu64 " of %s from gating", v, c->name);
+		if (last_pid)
+			printf(" (last held by pid %u, not alive)", last_pid);
+		printf(": the producer and its dependents now wait for its "
+		       "dependencies instead\n");
+	}
+	return 0;
+}
+
+/*
  * `byteorctl stat ...` lives in byteorctl_stat.c: called with argv[0] ==
  * "stat" and the rest of the command line, it runs getopt_long() itself.
  */
@@ -572,6 +653,7 @@ static cmd_fn find_cmd(const char *name)
 		{ "destroy", cmd_destroy },
 		{ "list", cmd_list },
 		{ "info", cmd_info },
+		{ "remove-stage", cmd_remove_stage },
 	};
 	size_t i;
 
@@ -601,6 +683,9 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(c.cmd, "stat"))
 		return cmd_stat(argc - 1, argv + 1);
+	/* Likewise `byteorctl watch ...`, in byteorctl_watch.c. */
+	if (!strcmp(c.cmd, "watch"))
+		return __byteorctl_watch(argc - 1, argv + 1);
 	fn = find_cmd(c.cmd);
 	if (!fn)
 		return usage_error(c.cmd[0] == '-' ?

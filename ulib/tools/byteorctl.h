@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * byteorctl.h - what the files of the byteorctl command share: the `stat`
- * subcommand and its per-lane snapshot printers.  Each printer attaches to
+ * and `watch` subcommands (each parses its own command line, argv[0] being
+ * the subcommand, and returns the exit status) and the snapshot printers.
+ * __byteorctl_stat_once() prints the snapshot of a region of any kind;
+ * the per-kind printers do one kind each.  Each printer attaches to
  * region @name as an observer (backing and directory from @o), prints the
  * lane snapshot human-readable or, with @json, as JSON with
  * "schema":"byteor.stat.v1", and returns the exit status (0, or 1 after an
@@ -13,6 +16,9 @@
 #include <byteor/common.h>
 
 int __byteorctl_stat(int argc, char **argv);
+int __byteorctl_stat_once(const char *name, const struct byteor_attach_options *o,
+			  int json);
+int __byteorctl_watch(int argc, char **argv);
 int __byteorctl_stat_seq(const char *name, const struct byteor_attach_options *o,
 			 int json);
 int __byteorctl_stat_fanout(const char *name,

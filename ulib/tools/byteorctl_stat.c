@@ -127,7 +127,8 @@ static void json_head(const struct byteor_region_info *info)
 	       g->producers, (uint64_t)g->mpsc_mask);
 }
 
-static int stat_ring(const struct stat_args *a, const struct byteor_region_info *info,
+static int stat_ring(const char *name, bool json,
+		     const struct byteor_region_info *info,
 		     const struct byteor_attach_options *o)
 {
 	struct byteor_single_ring_snapshot s;
@@ -135,17 +136,16 @@ static int stat_ring(const struct stat_args *a, const struct byteor_region_info 
 	int ret;
 
 	ret = byteor_attach_single_ring(o, BYTEOR_ROLE_OBSERVER, &r);
-	if (!ret)
+	if (!ret) {
 		ret = byteor_single_ring_snapshot(r, &s);
+		byteor_single_ring_detach(r);
+	}
 	if (ret) {
-		fprintf(stderr, "byteorctl: stat %s: %s\n", a->name,
+		fprintf(stderr, "byteorctl: stat %s: %s\n", name,
 			byteor_strerror(ret));
-		if (!ret)
-			byteor_single_ring_detach(r);
 		return EXIT_FAIL;
 	}
-	byteor_single_ring_detach(r);
-	if (a->json) {
+	if (json) {
 		json_head(info);
 		printf("\"%s\",\"corrupt\":%s,\"occupancy\":%" PRIu64 ","
 		       "\"producer\":{\"pos\":%" PRIu64 ",\"alive\":",
@@ -213,7 +213,7 @@ static void events_json_queue(const struct byteor_events_snapshot *s)
 	       path_name(s->producer_park_path), path_name(s->consumer_park_path));
 }
 
-static int stat_events(const struct stat_args *a,
+static int stat_events(const char *name, bool json,
 		       const struct byteor_region_info *info,
 		       const struct byteor_attach_options *o)
 {
@@ -225,11 +225,11 @@ static int stat_events(const struct stat_args *a,
 
 	ret = byteor_attach_events_observer(o, &e);
 	if (ret) {
-		fprintf(stderr, "byteorctl: stat %s: %s\n", a->name,
+		fprintf(stderr, "byteorctl: stat %s: %s\n", name,
 			byteor_strerror(ret));
 		return EXIT_FAIL;
 	}
-	if (a->json) {
+	if (json) {
 		json_head(info);
 		printf("\"%s\",\"lanes\":[",
 		       byteor_park_path_name(byteor_events_snapshot(e, 0, &s) ?
@@ -249,11 +249,11 @@ static int stat_events(const struct stat_args *a,
 		ret = byteor_events_snapshot(e, q, &s);
 		if (ret) {
 			fprintf(stderr, "byteorctl: stat %s: queue %u: %s\n",
-				a->name, q, byteor_strerror(ret));
+				name, q, byteor_strerror(ret));
 			byteor_events_detach(e);
 			return EXIT_FAIL;
 		}
-		if (a->json) {
+		if (json) {
 			printf(q ? "," : "");
 			events_json_queue(&s);
 			continue;
@@ -273,7 +273,7 @@ static int stat_events(const struct stat_args *a,
 		       prods, alive_word(s.consumer_alive), waits,
 		       (uint64_t)s.skipped);
 	}
-	if (a->json)
+	if (json)
 		printf("]}\n");
 	else
 		printf("  park path of this host: %s\n",
@@ -282,41 +282,58 @@ static int stat_events(const struct stat_args *a,
 	return 0;
 }
 
+/**
+ * __byteorctl_stat_once() - print one lane snapshot of region @name, of
+ * whatever kind it is, attached as an observer (backing and dir from @o).
+ * Return: 0, or 1 (an error was printed on stderr).
+ */
+int __byteorctl_stat_once(const char *name, const struct byteor_attach_options *o,
+			  int json)
+{
+	struct byteor_attach_options oo;
+	struct byteor_region_info info;
+	int ret;
+
+	ret = byteor_region_info(name, o->backing, o->dir, &info);
+	if (ret) {
+		fprintf(stderr, "byteorctl: stat %s: %s\n", name,
+			byteor_strerror(ret));
+		return EXIT_FAIL;
+	}
+	memset(&oo, 0, sizeof(oo));
+	oo.name = name;
+	oo.backing = o->backing;
+	oo.dir = o->dir;
+	oo.flags = BYTEOR_ATTACH_OBSERVER;
+	switch (info.kind) {
+	case BYTEOR_KIND_SINGLE_RING:
+		return stat_ring(name, json, &info, &oo);
+	case BYTEOR_KIND_EVENTS_CHAIN:
+		return stat_events(name, json, &info, &oo);
+	case BYTEOR_KIND_SEQUENCED_SLOTS:
+		return __byteorctl_stat_seq(name, &oo, json);
+	case BYTEOR_KIND_FANOUT:
+		return __byteorctl_stat_fanout(name, &oo, json);
+	case BYTEOR_KIND_JOURNAL:
+		return __byteorctl_stat_journal(name, &oo, json);
+	}
+	fprintf(stderr, "byteorctl: stat %s: no lane snapshot for kind %s in "
+		"this build (byteorctl info shows the region)\n", name,
+		byteor_kind_name(info.kind) ? byteor_kind_name(info.kind) : "?");
+	return EXIT_FAIL;
+}
+
 int __byteorctl_stat(int argc, char **argv)
 {
 	struct stat_args a = { .backing = BYTEOR_BACKING_AUTO };
 	struct byteor_attach_options o;
-	struct byteor_region_info info;
 	int ret;
 
 	ret = stat_parse(argc, argv, &a);
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	ret = byteor_region_info(a.name, a.backing, a.dir, &info);
-	if (ret) {
-		fprintf(stderr, "byteorctl: stat %s: %s\n", a.name,
-			byteor_strerror(ret));
-		return EXIT_FAIL;
-	}
 	memset(&o, 0, sizeof(o));
-	o.name = a.name;
 	o.backing = a.backing;
 	o.dir = a.dir;
-	o.flags = BYTEOR_ATTACH_OBSERVER;
-	switch (info.kind) {
-	case BYTEOR_KIND_SINGLE_RING:
-		return stat_ring(&a, &info, &o);
-	case BYTEOR_KIND_EVENTS_CHAIN:
-		return stat_events(&a, &info, &o);
-	case BYTEOR_KIND_SEQUENCED_SLOTS:
-		return __byteorctl_stat_seq(a.name, &o, a.json);
-	case BYTEOR_KIND_FANOUT:
-		return __byteorctl_stat_fanout(a.name, &o, a.json);
-	case BYTEOR_KIND_JOURNAL:
-		return __byteorctl_stat_journal(a.name, &o, a.json);
-	}
-	fprintf(stderr, "byteorctl: stat %s: no lane snapshot for kind %s in "
-		"this build (byteorctl info shows the region)\n", a.name,
-		byteor_kind_name(info.kind) ? byteor_kind_name(info.kind) : "?");
-	return EXIT_FAIL;
+	return __byteorctl_stat_once(a.name, &o, a.json);
 }
