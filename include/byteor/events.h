@@ -349,6 +349,27 @@ BYTEOR_API int byteor_events_snapshot(const struct byteor_events *e,
 				      struct byteor_events_snapshot *s);
 
 /**
+ * byteor_events_wait_any() - wait until one of several consumer handles
+ * has something for byteor_events_peek(): an event, or news (an orphan to
+ * skip, a queue whose producers are gone, corrupt state).
+ * @rx:         @n distinct consumer (rx) handles, of any queues and regions
+ * @n:          1..128
+ * @timeout_ns: 0: check once; < 0: wait forever; > 0: at most that long
+ *
+ * Spins, yields, then parks on all @n queues at once (io_uring
+ * IORING_OP_FUTEX_WAITV, or futex_waitv(2)), as the first handle's wait
+ * options say.  The caller then peeks the handle returned (which may give
+ * -EPIPE or -EBADMSG: that is the news).
+ *
+ * Return: the index in @rx of a ready handle; -EAGAIN (@timeout_ns == 0,
+ * none ready); -ETIMEDOUT; -EINVAL (NULL, @n out of range, a handle that
+ * is not a consumer, or the same handle twice); -EBADF (a read-only
+ * handle, which cannot park).
+ */
+BYTEOR_API int byteor_events_wait_any(struct byteor_events *const *rx,
+				      unsigned int n, long long timeout_ns);
+
+/**
  * byteor_events_skipped() - orphaned positions this consumer handle
  * skipped since it attached (MPSC; 0 otherwise).
  */

@@ -436,4 +436,107 @@ TEST_F(ev, mpsc_threads_lose_nothing_and_keep_per_producer_order)
 	byteor_events_detach(rx);
 }
 
+/* Consumers of queues 0 (SPSC), 1 (MPSC) and 2 (SPSC), park path @path. */
+static void ev_open_rx3(struct __test_metadata *_metadata, const char *dir,
+			int path, struct byteor_events *rx[3])
+{
+	unsigned int q;
+
+	for (q = 0; q < 3; q++) {
+		struct byteor_attach_options o = lt_opts(dir, "ev", q, 0);
+
+		o.park_path = path;
+		ASSERT_EQ(0, (q == 1 ? byteor_attach_events_mpsc_rx :
+			      byteor_attach_events_rx)(&o, &rx[q]));
+	}
+}
+
+TEST_F(ev, wait_any_checks_its_arguments_and_reports_the_ready_queue)
+{
+	struct byteor_events *rx[3], *tx, *dup[2];
+	char buf[SLOT];
+	long long t0;
+
+	ev_open_rx3(_metadata, self->d.path, BYTEOR_PARK_AUTO, rx);
+	ASSERT_EQ(0, ev_open(self->d.path, 1, 0, byteor_attach_events_mpsc_tx, &tx));
+	EXPECT_EQ(-EINVAL, byteor_events_wait_any(NULL, 1, 0));
+	EXPECT_EQ(-EINVAL, byteor_events_wait_any(rx, 0, 0));
+	EXPECT_EQ(-EINVAL, byteor_events_wait_any(rx, 129, 0));
+	dup[0] = rx[0];
+	dup[1] = rx[0];
+	EXPECT_EQ(-EINVAL, byteor_events_wait_any(dup, 2, 0));
+	dup[1] = tx;		/* a producer handle */
+	EXPECT_EQ(-EINVAL, byteor_events_wait_any(dup, 2, 0));
+	EXPECT_EQ(-EAGAIN, byteor_events_wait_any(rx, 3, 0));
+	t0 = lt_now_ns();
+	EXPECT_EQ(-ETIMEDOUT, byteor_events_wait_any(rx, 3, 30000000));
+	EXPECT_GE(lt_now_ns() - t0, 30000000);
+	memset(buf, 7, sizeof(buf));
+	ASSERT_EQ(0, byteor_events_send(tx, buf, 16));
+	EXPECT_EQ(1, byteor_events_wait_any(rx, 3, 0));
+	EXPECT_EQ(1, byteor_events_wait_any(rx, 3, 1000000000));
+	EXPECT_EQ(16, byteor_events_recv_timed(rx[1], buf, sizeof(buf), 0));
+	EXPECT_EQ(-EAGAIN, byteor_events_wait_any(rx, 3, 0));
+	byteor_events_detach(tx);
+	byteor_events_detach(rx[0]);
+	byteor_events_detach(rx[1]);
+	byteor_events_detach(rx[2]);
+}
+
+/*
+ * A consumer parked on three queues at once (FUTEX_WAITV through io_uring,
+ * or futex_waitv(2)) is woken by one publish on queue 2 from another
+ * process, many times over: a lost wake-up shows as a timeout.  The
+ * publisher pauses 2 ms before each event, far longer than the spin and
+ * yield stages, so each round ends parked.
+ */
+static void ev_wait_any_across_processes(struct __test_metadata *_metadata,
+					 const char *dir, int path)
+{
+	struct byteor_events *rx[3], *tx;
+	int i, rounds = 50, status;
+	char buf[SLOT];
+	pid_t pid;
+
+	ev_open_rx3(_metadata, dir, path, rx);
+	pid = lt_fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (ev_open(dir, 2, 2000000000LL, byteor_attach_events_tx, &tx))
+			_exit(2);
+		for (i = 0; i < rounds; i++) {
+			usleep(2000);	/* long enough for the consumer to park */
+			if (byteor_events_send(tx, buf, 8))
+				_exit(3);
+		}
+		byteor_events_detach(tx);
+		_exit(0);
+	}
+	for (i = 0; i < rounds; i++) {
+		ASSERT_EQ(2, byteor_events_wait_any(rx, 3, 5000000000LL))
+			TH_LOG("round %d", i);
+		ASSERT_EQ(8, byteor_events_recv_timed(rx[2], buf, sizeof(buf), 0));
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	byteor_events_detach(rx[0]);
+	byteor_events_detach(rx[1]);
+	byteor_events_detach(rx[2]);
+}
+
+TEST_F(ev, wait_any_parks_on_several_queues_through_io_uring)
+{
+	struct byteor_wait_probe p;
+
+	ASSERT_EQ(0, byteor_wait_probe(&p));
+	if (p.park_path != BYTEOR_PARK_IO_URING)
+		SKIP(return, "no io_uring futex wait here (probe)");
+	ev_wait_any_across_processes(_metadata, self->d.path, BYTEOR_PARK_IO_URING);
+}
+
+TEST_F(ev, wait_any_parks_on_several_queues_through_futex_waitv)
+{
+	ev_wait_any_across_processes(_metadata, self->d.path, BYTEOR_PARK_FUTEX);
+}
+
 TEST_HARNESS_MAIN

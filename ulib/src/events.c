@@ -555,6 +555,114 @@ static int ev_wait(struct byteor_events *e, bool producer, long long timeout_ns)
 }
 
 /* ------------------------------------------------------------------------
+ * Waiting on several consumer handles at once.
+ */
+
+struct ev_any {
+	struct byteor_events *const *rx;
+	unsigned int n;
+	int hit;			/* index of the ready handle */
+};
+
+/* ready() of the combined wait: the first handle with something to peek. */
+static int ev_any_ready(void *arg)
+{
+	struct ev_any *a = arg;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < a->n; i++) {
+		a->rx[i]->tick = false;
+		ret = ev_ready(a->rx[i], false);
+		if (ret) {
+			a->hit = (int)i;
+			/* An error or a tick request is news for peek too. */
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Between slices: a handle whose slow checks have news (orphan, -EPIPE). */
+static int ev_any_tick(struct ev_any *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->n; i++)
+		if (rx_tick(a->rx[i]))
+			return (int)i;
+	return -1;
+}
+
+static int ev_any_check(struct byteor_events *const *rx, unsigned int n,
+			struct __byteor_ec **ecs)
+{
+	unsigned int i, j;
+
+	if (!rx || !n || n > __BYTEOR_EC_WAIT_MANY_MAX)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		struct byteor_events *e = rx[i];
+
+		if (!e || e->role != BYTEOR_ROLE_CONSUMER)
+			return -EINVAL;
+		if (!e->waiter_ok)
+			return -EBADF;
+		for (j = 0; j < i; j++)
+			if (rx[j] == e)
+				return -EINVAL;
+		ecs[i] = e->mpsc ? &((struct __byteor_mpsc_ctl *)ev_ctl(e, e->queue))->data :
+				   &((struct __byteor_spsc_ctl *)ev_ctl(e, e->queue))->data;
+	}
+	return 0;
+}
+
+int byteor_events_wait_any(struct byteor_events *const *rx, unsigned int n,
+			   long long timeout_ns)
+{
+	struct __byteor_ec *ecs[__BYTEOR_EC_WAIT_MANY_MAX];
+	struct ev_any a = { .rx = rx, .n = n, .hit = -1 };
+	long long deadline = 0, slice, left, next = __BYTEOR_LANE_SLICE_NS;
+	int ret;
+
+	ret = ev_any_check(rx, n, ecs);
+	if (ret)
+		return ret;
+	if (ev_any_ready(&a))
+		return a.hit;
+	if (!timeout_ns) {
+		ret = ev_any_tick(&a);
+		return ret >= 0 ? ret : -EAGAIN;
+	}
+	if (timeout_ns > 0)
+		deadline = __byteor_now_ns() + timeout_ns;
+	for (;;) {
+		/* Slices, as __byteor_lane_wait(): the slow checks between. */
+		slice = next;
+		if (next < __BYTEOR_LANE_SLICE_MAX_NS)
+			next *= 2;
+		if (deadline) {
+			left = deadline - __byteor_now_ns();
+			if (left <= 0) {
+				ret = ev_any_tick(&a);
+				return ret >= 0 ? ret : -ETIMEDOUT;
+			}
+			if (left < slice)
+				slice = left;
+		}
+		ret = __byteor_ec_wait_many(ecs, n, &rx[0]->w, ev_any_ready, &a,
+					    slice);
+		if (!ret)
+			return a.hit;
+		if (ret != -ETIMEDOUT)
+			return ret;
+		ret = ev_any_tick(&a);
+		if (ret >= 0)
+			return ret;
+	}
+}
+
+/* ------------------------------------------------------------------------
  * Producer.
  */
 
