@@ -18,7 +18,9 @@
 #
 # Each program runs as root, then (unless its name ends in _root) as the
 # unprivileged uid 1000 with BYTEOR_AS_USER=1; tests/kernel/README.md has
-# what the guest offers a test.
+# what the guest offers a test.  Last, the guest runs the demo
+# (byteor-demo --quick, as uid 1000) on the kernel backing: one result,
+# its figures printed as comments.
 #
 # Environment (defaults in brackets):
 #   BYTEOR_HUGEPAGES	 2 MiB pages reserved on the guest command line [96]
@@ -130,7 +132,25 @@ for p in "${progs[@]}"; do
 	rm -f "$shared/tests-build-$p.log"
 done
 
-# Every program as root; those not named *_root also as the test user.
+# The demo (make run's byteor-demo), static, beside the test programs: the
+# guest runs it once, as the test user, on its default backing (the
+# kernel's there).  Only with our own tests, not a stand-in set.
+demo=
+if [ -z "${BYTEOR_TESTS_DIR:-}" ]; then
+	mkdir -p "$tests_out"
+	if quiet "$shared/demo-build.log" \
+		gcc -static -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+			-I"$top/include" -o "$tests_out/byteor-demo" \
+			"$top/ulib/tools/byteor_demo.c" "$BUILD/ulib/libbyteor.a" -pthread; then
+		demo=byteor-demo
+	else
+		tail -n 30 "$shared/demo-build.log" >&2
+		echo byteor-demo >>"$shared/build-failed"
+	fi
+fi
+
+# Every program as root; those not named *_root also as the test user;
+# then the demo.
 runs=$shared/runs
 : >"$runs"
 for p in "${built[@]}"; do
@@ -142,6 +162,7 @@ for p in "${built[@]}"; do
 	*) echo "user $p" >>"$runs" ;;
 	esac
 done
+[ -n "$demo" ] && echo "demo $demo" >>"$runs"
 
 # --- one guest per kernel ------------------------------------------------------
 rundirs=()

@@ -14,6 +14,9 @@ Each RUNDIR (build/qemu-<k>/) holds what scripts/check-kernel.sh left:
 FILE names the test programs that did not build, one a line; each counts
 as one failure (once, not per kernel).
 
+A "demo" run (byteor-demo) is one result: status 0, its first line names
+the kernel backing, its last says nothing was lost.
+
 Prints every TAP result line prefixed with the kernel and the program, the
 checks of the guest itself, a summary per kernel and, last, one line
 "N passed, N failed, N skipped" over all kernels.  Exit status 1 when
@@ -54,6 +57,10 @@ RESULT = re.compile(r"^(not )?ok (\d+)\b(.*)$")
 PLAN = re.compile(r"^1\.\.(\d+)\b(.*)$")
 SKIP = re.compile(r"#\s*SKIP\b", re.IGNORECASE)
 XFAIL = re.compile(r"#\s*XFAIL\b", re.IGNORECASE)
+
+# byteor-demo's first line and its verdict (ulib/tools/byteor_demo.c).
+DEMO_HEADER = re.compile(r"^byteor \S+ demo: .*\bbacking (\w+)\b")
+DEMO_INTACT = re.compile(r"^no message, entry or record lost\b")
 
 KSFT_PASS, KSFT_SKIP = 0, 4
 RC_TIMEOUT = 124
@@ -239,7 +246,40 @@ class Kernel:
             "%.1f" % (float(done[0]) - float(boot[0])) if boot and done else "?",
             self.meta.get("wall", "?"))
 
+    def judge_demo(self, prog, started, ex, out):
+        """The demo: one result.  It must finish with status 0, say it ran
+        on the kernel backing and that nothing was lost; its figures are
+        printed as comments."""
+        who = f"demo/{prog}:"
+        for line in out:
+            if line.strip():
+                self.emit(f"{who} # {line}")
+        header = next((l for l in out if DEMO_HEADER.match(l)), None)
+        backing = DEMO_HEADER.match(header).group(1) if header else None
+        rc = int(ex[2]) if ex else None
+        secs = ex[3] if ex and len(ex) > 3 else "?"
+        if not started:
+            why = "never started (the guest stopped before it)"
+        elif ex is None:
+            why = "did not finish (guest died or was killed)"
+        elif rc == RC_TIMEOUT:
+            why = f"timed out after {secs} s"
+        elif rc != 0:
+            why = f"exit status {rc}"
+        elif backing != "kernel":
+            why = f"ran on the {backing or 'unknown'} backing, not the kernel's"
+        elif not any(DEMO_INTACT.match(l) for l in out):
+            why = "no 'no message ... lost' line"
+        else:
+            why = ""
+        self.check(not why, f"{who} the demo runs on the kernel backing "
+                   f"as the test user" + (f": {why}" if why else
+                                          f" ({secs} s)"))
+
     def judge_run(self, mode, prog, started, ex, out):
+        if mode == "demo":
+            self.judge_demo(prog, started, ex, out)
+            return
         who = f"{mode}/{prog}:"
         plan, plan_extra, results = None, "", []
         for line in out:

@@ -1576,6 +1576,7 @@ int main(int argc, char **argv)
 	struct byteor_wait_probe probe;
 	struct sigaction sa;
 	cpu_set_t cpus;
+	int used;
 	int ret;
 
 	if (parse(argc, argv)) {
@@ -1614,11 +1615,13 @@ int main(int argc, char **argv)
 	calibrate();
 	jr_pattern_init();
 	byteor_wait_probe(&probe);
-	printf("byteor %s demo: %d CPU(s), backing %s%s%s, park path %s, "
+	/* The backing the regions were created on, AUTO resolved. */
+	used = byteor_backing_resolve(demo.backing);
+	printf("byteor %s demo: %d CPU(s), backing %s%s%s%s, park path %s, "
 	       "timer %s\n%u-byte messages in %u-byte slots, %.1f s per test\n",
 	       BYTEOR_VERSION_STRING, demo.ncpu,
-	       demo.backing == BYTEOR_BACKING_KERNEL ? "kernel" :
-	       demo.backing == BYTEOR_BACKING_USER ? "user" : "default",
+	       used == BYTEOR_BACKING_KERNEL ? "kernel" : "user",
+	       demo.backing == BYTEOR_BACKING_AUTO ? " (default)" : "",
 	       demo.dir ? " in " : "", demo.dir ? demo.dir : "",
 	       byteor_park_path_name(probe.park_path),
 	       demo.tsc_ghz ? "rdtscp (calibrated)" : "clock_gettime",
