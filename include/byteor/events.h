@@ -40,6 +40,10 @@
  * skipped.  A new producer that takes over the dead one's slot waits (as if
  * the queue were full) until the consumer has passed the dead one's claim.
  *
+ * Cost: on an SPSC queue, claim, publish, peek and release run inline as
+ * for the single ring (byteor/lane_inline.h); on an MPSC queue they are
+ * calls into the library.
+ *
  * Blocking, timeouts, dead peers (-EPIPE once drained, for peers that were
  * there during the handle's life), -EBADMSG for a
  * corrupt position or length, recovery after a scribble: as for the single
@@ -76,29 +80,13 @@
 #include <byteor/common.h>
 #include <byteor/region.h>
 #include <byteor/wait.h>
+#include <byteor/lane_inline.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#ifndef BYTEOR_SLOT_DEFINED
-#define BYTEOR_SLOT_DEFINED
-/*
- * struct byteor_slot - one slot of a claim or a peek (single ring, events).
- * @data: the payload, slot_size bytes, in the shared mapping
- * @len:  claim: slot_size; set it to the bytes to publish before publishing.
- *        peek: the published length (<= slot_size, checked)
- */
-struct byteor_slot {
-	void *data;
-	__u32 len;
-	__u32 reserved;
-};
-#endif
-
-#ifndef BYTEOR_BATCH_MAX
-#define BYTEOR_BATCH_MAX	65535U
-#endif
+/* struct byteor_slot, BYTEOR_BATCH_MAX: byteor/lane_inline.h. */
 
 /* byteor_events_snapshot.flags */
 #define BYTEOR_EVENTS_SNAP_F_MPSC	(1U << 0) /* the queue is MPSC */
@@ -255,8 +243,15 @@ BYTEOR_API void byteor_events_detach(struct byteor_events *e);
  * -EBUSY (previous claim not fully published), -EAGAIN, -ETIMEDOUT, -EPIPE
  * (full and the consumer is gone), -EBADMSG (corrupt shared positions).
  */
-BYTEOR_API int byteor_events_claim(struct byteor_events *e,
-				   struct byteor_slot *s, unsigned int n);
+BYTEOR_API int __byteor_events_claim(struct byteor_events *e,
+				     struct byteor_slot *s, unsigned int n);
+static inline int byteor_events_claim(struct byteor_events *e,
+				      struct byteor_slot *s, unsigned int n)
+{
+	int k = __byteor_spsc_try_claim((struct __byteor_spsc *)e, s, n);
+
+	return __BYTEOR_LIKELY(k) ? k : __byteor_events_claim(e, s, n);
+}
 BYTEOR_API int byteor_events_claim_timed(struct byteor_events *e,
 					 struct byteor_slot *s, unsigned int n,
 					 long long timeout_ns);
@@ -270,9 +265,19 @@ BYTEOR_API int byteor_events_claim_timed(struct byteor_events *e,
  * Return: @n, or -EBADF, -EINVAL (@n above the claim, a len above
  * slot_size: nothing published).
  */
-BYTEOR_API int byteor_events_publish(struct byteor_events *e,
-				     const struct byteor_slot *s,
-				     unsigned int n);
+BYTEOR_API int __byteor_events_publish(struct byteor_events *e,
+				       const struct byteor_slot *s,
+				       unsigned int n);
+static inline int byteor_events_publish(struct byteor_events *e,
+					const struct byteor_slot *s,
+					unsigned int n)
+{
+	struct __byteor_spsc *q = (struct __byteor_spsc *)e;
+
+	if (__BYTEOR_LIKELY(q->fast & __BYTEOR_FAST_TX))
+		return __byteor_spsc_publish(q, s, n);
+	return __byteor_events_publish(e, s, n);
+}
 
 /**
  * byteor_events_peek() - look at up to @n published events (rx handles).
@@ -288,8 +293,15 @@ BYTEOR_API int byteor_events_publish(struct byteor_events *e,
  * Return: events (1..@n; 0 if @n is 0), or -EBADF (not a consumer),
  * -EAGAIN, -ETIMEDOUT, -EPIPE (drained and every producer gone), -EBADMSG.
  */
-BYTEOR_API int byteor_events_peek(struct byteor_events *e,
-				  struct byteor_slot *s, unsigned int n);
+BYTEOR_API int __byteor_events_peek(struct byteor_events *e,
+				    struct byteor_slot *s, unsigned int n);
+static inline int byteor_events_peek(struct byteor_events *e,
+				     struct byteor_slot *s, unsigned int n)
+{
+	int k = __byteor_spsc_try_peek((struct __byteor_spsc *)e, s, n);
+
+	return __BYTEOR_LIKELY(k) ? k : __byteor_events_peek(e, s, n);
+}
 BYTEOR_API int byteor_events_peek_timed(struct byteor_events *e,
 					struct byteor_slot *s, unsigned int n,
 					long long timeout_ns);
@@ -301,7 +313,17 @@ BYTEOR_API int byteor_events_peek_timed(struct byteor_events *e,
  *
  * Return: @n, or -EBADF, -EINVAL (more than published).
  */
-BYTEOR_API int byteor_events_release(struct byteor_events *e, unsigned int n);
+BYTEOR_API int __byteor_events_release(struct byteor_events *e,
+				       unsigned int n);
+static inline int byteor_events_release(struct byteor_events *e,
+					unsigned int n)
+{
+	struct __byteor_spsc *q = (struct __byteor_spsc *)e;
+
+	if (__BYTEOR_LIKELY(q->fast & __BYTEOR_FAST_RX))
+		return __byteor_spsc_release(q, n);
+	return __byteor_events_release(e, n);
+}
 
 /**
  * byteor_events_send() - copy one event in (producer).

@@ -37,6 +37,12 @@
  * comes within about that long.  Non-blocking calls return -EAGAIN;
  * byteor_single_ring_peer_alive() tells.
  *
+ * Cost: claim, publish, peek and release are static inline
+ * (byteor/lane_inline.h): with room or messages at hand they run in the
+ * caller's code - a few loads and stores, one release store per publish
+ * or release - and call into the library only to wait or when something is
+ * wrong.
+ *
  * Trust: everything read from shared memory is checked against the
  * geometry the library holds privately.  A peer's position more than a
  * ring's capacity away from ours is -EBADMSG (nothing is read), a slot
@@ -73,28 +79,11 @@
 #include <stddef.h>
 #include <byteor/common.h>
 #include <byteor/wait.h>
+#include <byteor/lane_inline.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#ifndef BYTEOR_SLOT_DEFINED
-#define BYTEOR_SLOT_DEFINED
-/*
- * struct byteor_slot - one slot of a claim or a peek (single ring, events).
- * @data: the payload, slot_size bytes, in the shared mapping
- * @len:  claim: slot_size; set it to the bytes to publish before publishing.
- *        peek: the published length (<= slot_size, checked)
- */
-struct byteor_slot {
-	void *data;
-	__u32 len;
-	__u32 reserved;
-};
-#endif
-
-/* The longest single claim / peek (larger requests are clamped). */
-#define BYTEOR_BATCH_MAX	65535U
 
 /* byteor_single_ring_snapshot.flags */
 #define BYTEOR_SNAP_F_CORRUPT	(1U << 0) /* positions inconsistent: a peer scribbled */
@@ -198,8 +187,15 @@ BYTEOR_API void byteor_single_ring_detach(struct byteor_single_ring *r);
  * is gone), -EBADMSG (the consumer's position was inconsistent: the
  * producer resynchronised to it, dropping what was in flight; call again).
  */
-BYTEOR_API int byteor_single_ring_claim(struct byteor_single_ring *r,
-					struct byteor_slot *s, unsigned int n);
+BYTEOR_API int __byteor_single_ring_claim(struct byteor_single_ring *r,
+					  struct byteor_slot *s, unsigned int n);
+static inline int byteor_single_ring_claim(struct byteor_single_ring *r,
+					   struct byteor_slot *s, unsigned int n)
+{
+	int k = __byteor_spsc_try_claim((struct __byteor_spsc *)r, s, n);
+
+	return __BYTEOR_LIKELY(k) ? k : __byteor_single_ring_claim(r, s, n);
+}
 
 /* As byteor_single_ring_claim(), waiting at most @timeout_ns (< 0: forever). */
 BYTEOR_API int byteor_single_ring_claim_timed(struct byteor_single_ring *r,
@@ -220,9 +216,19 @@ BYTEOR_API int byteor_single_ring_claim_timed(struct byteor_single_ring *r,
  * Return: @n, or -EBADF (not a producer), -EINVAL (@n above the claimed
  * count, or a len above slot_size: nothing is published).
  */
-BYTEOR_API int byteor_single_ring_publish(struct byteor_single_ring *r,
-					  const struct byteor_slot *s,
-					  unsigned int n);
+BYTEOR_API int __byteor_single_ring_publish(struct byteor_single_ring *r,
+					    const struct byteor_slot *s,
+					    unsigned int n);
+static inline int byteor_single_ring_publish(struct byteor_single_ring *r,
+					     const struct byteor_slot *s,
+					     unsigned int n)
+{
+	struct __byteor_spsc *q = (struct __byteor_spsc *)r;
+
+	if (__BYTEOR_LIKELY(q->fast & __BYTEOR_FAST_TX))
+		return __byteor_spsc_publish(q, s, n);
+	return __byteor_single_ring_publish(r, s, n);
+}
 
 /**
  * byteor_single_ring_peek() - look at up to @n published slots (consumer).
@@ -241,8 +247,15 @@ BYTEOR_API int byteor_single_ring_publish(struct byteor_single_ring *r,
  * producer's position is more than a ring away; nothing is consumed - the
  * producer resynchronises when it next looks).
  */
-BYTEOR_API int byteor_single_ring_peek(struct byteor_single_ring *r,
-				       struct byteor_slot *s, unsigned int n);
+BYTEOR_API int __byteor_single_ring_peek(struct byteor_single_ring *r,
+					 struct byteor_slot *s, unsigned int n);
+static inline int byteor_single_ring_peek(struct byteor_single_ring *r,
+					  struct byteor_slot *s, unsigned int n)
+{
+	int k = __byteor_spsc_try_peek((struct __byteor_spsc *)r, s, n);
+
+	return __BYTEOR_LIKELY(k) ? k : __byteor_single_ring_peek(r, s, n);
+}
 
 /* As byteor_single_ring_peek(), waiting at most @timeout_ns (< 0: forever). */
 BYTEOR_API int byteor_single_ring_peek_timed(struct byteor_single_ring *r,
@@ -257,8 +270,17 @@ BYTEOR_API int byteor_single_ring_peek_timed(struct byteor_single_ring *r,
  *
  * Return: @n, or -EBADF (not a consumer), -EINVAL (more than published).
  */
-BYTEOR_API int byteor_single_ring_release(struct byteor_single_ring *r,
-					  unsigned int n);
+BYTEOR_API int __byteor_single_ring_release(struct byteor_single_ring *r,
+					    unsigned int n);
+static inline int byteor_single_ring_release(struct byteor_single_ring *r,
+					     unsigned int n)
+{
+	struct __byteor_spsc *q = (struct __byteor_spsc *)r;
+
+	if (__BYTEOR_LIKELY(q->fast & __BYTEOR_FAST_RX))
+		return __byteor_spsc_release(q, n);
+	return __byteor_single_ring_release(r, n);
+}
 
 /**
  * byteor_single_ring_send() - copy one message into the ring (producer).

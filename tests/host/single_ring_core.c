@@ -58,7 +58,7 @@ static void *spsc_producer(void *arg)
 	__u64 seq = 0;
 	int n, i;
 
-	__byteor_spsc_init(&q, c->ctl, c->ring, &c->g, true, true);
+	__byteor_spsc_init(&q, c->ctl, c->ring, &c->g, true, true, true);
 	while (seq < c->n) {
 		n = __byteor_spsc_claim(&q, s, c->n - seq < 8 ?
 					(unsigned int)(c->n - seq) : 8);
@@ -88,7 +88,7 @@ TEST(spsc_core_orders_payloads_between_threads)
 
 	ASSERT_EQ(0, core_map(&c));
 	__byteor_notifier_init();
-	__byteor_spsc_init(&q, c.ctl, c.ring, &c.g, false, true);
+	__byteor_spsc_init(&q, c.ctl, c.ring, &c.g, false, true, true);
 	ASSERT_EQ(0, pthread_create(&th, NULL, spsc_producer, &c));
 	while (next < c.n) {
 		n = __byteor_spsc_peek(&q, s, 8);

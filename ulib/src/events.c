@@ -17,10 +17,15 @@
 #include "events_pvt.h"
 
 struct byteor_events {
-	union {
+	/*
+	 * Hot: first.  s is first of all, for the inline paths of
+	 * byteor/lane_inline.h, which find s.fast 0 in an MPSC handle (not
+	 * a union: m must not alias it) and call out of line.
+	 */
+	struct {
 		struct __byteor_spsc s;
 		struct __byteor_mpsc m;
-	} q;				/* hot: first */
+	} q;
 	bool mpsc;
 	bool waiter_ok;
 	bool tick;
@@ -34,6 +39,10 @@ struct byteor_events {
 	struct __byteor_peer peer;	/* the consumer, or the producers */
 	struct __byteor_waiter w;
 };
+
+/* The inline paths (byteor/lane_inline.h) take a handle for its q.s. */
+_Static_assert(offsetof(struct byteor_events, q.s) == 0,
+	       "struct __byteor_spsc first");
 
 /* ------------------------------------------------------------------------
  * Helpers over the private descriptor.
@@ -252,7 +261,7 @@ static int ev_attach(const struct byteor_attach_options *o, int role, int mpsc,
 	rw = role != BYTEOR_ROLE_OBSERVER;
 	if (!e->mpsc) {
 		__byteor_spsc_init(&e->q.s, ev_ctl(e, q), ev_ring(e, q), g,
-				   producer, rw);
+				   producer, rw, !o->timeout_ns);
 	} else {
 		struct __byteor_mpsc *m = &e->q.m;
 
@@ -696,14 +705,15 @@ int byteor_events_claim_timed(struct byteor_events *e, struct byteor_slot *s,
 	}
 }
 
-int byteor_events_claim(struct byteor_events *e, struct byteor_slot *s,
-			unsigned int n)
+/* Out of line: the inline byteor_events_claim() could not. */
+int __byteor_events_claim(struct byteor_events *e, struct byteor_slot *s,
+			  unsigned int n)
 {
 	return byteor_events_claim_timed(e, s, n, e->timeout_ns);
 }
 
-int byteor_events_publish(struct byteor_events *e, const struct byteor_slot *s,
-			  unsigned int n)
+int __byteor_events_publish(struct byteor_events *e,
+			    const struct byteor_slot *s, unsigned int n)
 {
 	if (__BYTEOR_UNLIKELY(e->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
@@ -779,13 +789,13 @@ int byteor_events_peek_timed(struct byteor_events *e, struct byteor_slot *s,
 	}
 }
 
-int byteor_events_peek(struct byteor_events *e, struct byteor_slot *s,
-		       unsigned int n)
+int __byteor_events_peek(struct byteor_events *e, struct byteor_slot *s,
+			 unsigned int n)
 {
 	return byteor_events_peek_timed(e, s, n, e->timeout_ns);
 }
 
-int byteor_events_release(struct byteor_events *e, unsigned int n)
+int __byteor_events_release(struct byteor_events *e, unsigned int n)
 {
 	if (__BYTEOR_UNLIKELY(e->role != BYTEOR_ROLE_CONSUMER))
 		return -EBADF;

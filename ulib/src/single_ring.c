@@ -26,6 +26,10 @@ struct byteor_single_ring {
 	struct __byteor_waiter w;
 };
 
+/* The inline paths (byteor/lane_inline.h) take a handle for its q. */
+_Static_assert(offsetof(struct byteor_single_ring, q) == 0,
+	       "struct __byteor_spsc first");
+
 /* ------------------------------------------------------------------------
  * The waiting loop all lanes share.
  */
@@ -252,7 +256,7 @@ int byteor_attach_single_ring(const struct byteor_attach_options *o, int role,
 	r->peer_claim = producer ? 1 : 0;
 	__byteor_spsc_init(&r->q, __byteor_area(r->reg, BYTEOR_AREA_CONTROL, 0),
 			   __byteor_area(r->reg, BYTEOR_AREA_SLOTS, 0), g,
-			   producer, role != BYTEOR_ROLE_OBSERVER);
+			   producer, role != BYTEOR_ROLE_OBSERVER, !o->timeout_ns);
 	if (role != BYTEOR_ROLE_OBSERVER) {
 		__byteor_peer_init(&r->peer, producer ? &r->q.ctl->cons :
 				   &r->q.ctl->prod, ring_peer_alive(r));
@@ -312,14 +316,15 @@ int byteor_single_ring_claim_timed(struct byteor_single_ring *r,
 	}
 }
 
-int byteor_single_ring_claim(struct byteor_single_ring *r,
-			     struct byteor_slot *s, unsigned int n)
+/* Out of line: the inline byteor_single_ring_claim() could not. */
+int __byteor_single_ring_claim(struct byteor_single_ring *r,
+			       struct byteor_slot *s, unsigned int n)
 {
 	return byteor_single_ring_claim_timed(r, s, n, r->timeout_ns);
 }
 
-int byteor_single_ring_publish(struct byteor_single_ring *r,
-			       const struct byteor_slot *s, unsigned int n)
+int __byteor_single_ring_publish(struct byteor_single_ring *r,
+				 const struct byteor_slot *s, unsigned int n)
 {
 	if (__BYTEOR_UNLIKELY(r->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
@@ -377,13 +382,13 @@ int byteor_single_ring_peek_timed(struct byteor_single_ring *r,
 	}
 }
 
-int byteor_single_ring_peek(struct byteor_single_ring *r,
-			    struct byteor_slot *s, unsigned int n)
+int __byteor_single_ring_peek(struct byteor_single_ring *r,
+			      struct byteor_slot *s, unsigned int n)
 {
 	return byteor_single_ring_peek_timed(r, s, n, r->timeout_ns);
 }
 
-int byteor_single_ring_release(struct byteor_single_ring *r, unsigned int n)
+int __byteor_single_ring_release(struct byteor_single_ring *r, unsigned int n)
 {
 	if (__BYTEOR_UNLIKELY(r->role != BYTEOR_ROLE_CONSUMER))
 		return -EBADF;

@@ -36,9 +36,6 @@
 #include "internal.h"
 #include "wait_pvt.h"
 
-#define __BYTEOR_LIKELY(x)	__builtin_expect(!!(x), 1)
-#define __BYTEOR_UNLIKELY(x)	__builtin_expect(!!(x), 0)
-
 /*
  * struct __byteor_side - what one side of a lane tells the other and the
  * observers; one cache line, written by that side only (for an MPSC queue's
@@ -90,37 +87,7 @@ _Static_assert(offsetof(struct __byteor_spsc_ctl, room) == 384, "spsc room");
 _Static_assert(sizeof(struct __byteor_spsc_ctl) <= BYTEOR_CONTROL_STRIDE,
 	       "spsc control block fits its stride");
 
-/*
- * struct __byteor_spsc - one end's private view of an SPSC lane.  Lives in
- * process memory; nothing here is trusted from, or visible to, the peer.
- * @ctl:       the control block (shared)
- * @ring:      slot 0 (shared)
- * @mask:      capacity - 1, from the private geometry
- * @cap:       capacity
- * @stride:    BYTEOR_SLOT_HEADER + slot_size
- * @slot_size: payload bytes per slot
- * @pos:       this end's own position (authoritative)
- * @peer:      cached copy of the other end's position (last value read)
- * @claimed:   producer: slots claimed and not yet published
- */
-struct __byteor_spsc {
-	struct __byteor_spsc_ctl *ctl;
-	unsigned char *ring;
-	__u64 mask;
-	__u64 cap;
-	__u32 stride;
-	__u32 slot_size;
-	__u64 pos;
-	__u64 peer;
-	__u64 claimed;
-};
-
-/* Slot header of slot @pos: the SPSC header is the payload length (u32). */
-static inline unsigned char *__byteor_spsc_slot(const struct __byteor_spsc *q,
-						__u64 pos)
-{
-	return q->ring + (pos & q->mask) * q->stride;
-}
+/* struct __byteor_spsc, the end's private view: byteor/lane_inline.h. */
 
 static inline unsigned int __byteor_min_u(unsigned int a, __u64 b)
 {
@@ -214,7 +181,7 @@ static inline int __byteor_spsc_claim(struct __byteor_spsc *q,
 				      struct byteor_slot *s, unsigned int n)
 {
 	long long room;
-	unsigned int k, i;
+	unsigned int k;
 
 	if (__BYTEOR_UNLIKELY(q->claimed))
 		return -EBUSY;
@@ -226,46 +193,10 @@ static inline int __byteor_spsc_claim(struct __byteor_spsc *q,
 	if (__BYTEOR_UNLIKELY(room <= 0))
 		return room ? (int)room : -EAGAIN;
 	k = __byteor_min_u(n, (__u64)room);
-	for (i = 0; i < k; i++) {
-		s[i].data = __byteor_spsc_slot(q, q->pos + i) + BYTEOR_SLOT_HEADER;
-		s[i].len = q->slot_size;
-		s[i].reserved = 0;
-	}
-	q->claimed = k;
-	return (int)k;
+	return (int)__byteor_spsc_fill(q, s, k);
 }
 
-/* Publish the first @n claimed slots: see byteor_single_ring_publish(). */
-static inline int __byteor_spsc_publish(struct __byteor_spsc *q,
-					const struct byteor_slot *s,
-					unsigned int n)
-{
-	unsigned int i;
-
-	if (__BYTEOR_UNLIKELY(n > q->claimed))
-		return -EINVAL;
-	if (s)
-		for (i = 0; i < n; i++)
-			if (__BYTEOR_UNLIKELY(s[i].len > q->slot_size))
-				return -EINVAL;
-	for (i = 0; i < n; i++) {
-		__u32 *hdr = (__u32 *)__byteor_spsc_slot(q, q->pos + i);
-
-		/* Ordered before the consumer's read by the release below. */
-		__atomic_store_n(hdr, s ? s[i].len : q->slot_size,
-				 __ATOMIC_RELAXED);
-	}
-	q->pos += n;
-	q->claimed -= n;
-	/*
-	 * Release: pairs with the consumer's acquire load of prod.pos in
-	 * __byteor_spsc_avail(): payloads and headers written above are
-	 * visible before the slots are.
-	 */
-	atomic_store_explicit(&q->ctl->prod.pos, q->pos, memory_order_release);
-	__byteor_ec_notify(&q->ctl->data);
-	return (int)n;
-}
+/* __byteor_spsc_publish(): byteor/lane_inline.h. */
 
 /*
  * __byteor_spsc_avail() - published slots the consumer can prove, re-reading
@@ -308,7 +239,7 @@ static inline int __byteor_spsc_peek(struct __byteor_spsc *q,
 				     struct byteor_slot *s, unsigned int n)
 {
 	long long avail;
-	unsigned int k, i;
+	unsigned int k;
 
 	if (__BYTEOR_UNLIKELY(!n))
 		return 0;
@@ -318,49 +249,23 @@ static inline int __byteor_spsc_peek(struct __byteor_spsc *q,
 	if (__BYTEOR_UNLIKELY(avail <= 0))
 		return avail ? (int)avail : -EAGAIN;
 	k = __byteor_min_u(n, (__u64)avail);
-	for (i = 0; i < k; i++) {
-		unsigned char *slot = __byteor_spsc_slot(q, q->pos + i);
-		/* Read the length once: a peer may rewrite it meanwhile. */
-		__u32 len = __atomic_load_n((__u32 *)slot, __ATOMIC_RELAXED);
-
-		if (__BYTEOR_UNLIKELY(len > q->slot_size)) {
-			if (!i)
-				return -EBADMSG;
-			break;
-		}
-		s[i].data = slot + BYTEOR_SLOT_HEADER;
-		s[i].len = len;
-		s[i].reserved = 0;
-	}
-	return (int)i;
+	k = __byteor_spsc_read(q, s, k);
+	return k ? (int)k : -EBADMSG;
 }
 
-/* Release @n slots: see byteor_single_ring_release(). */
-static inline int __byteor_spsc_release(struct __byteor_spsc *q, unsigned int n)
-{
-	if (__BYTEOR_UNLIKELY(n > q->peer - q->pos))
-		return -EINVAL;
-	q->pos += n;
-	/*
-	 * Release: pairs with the producer's acquire load of cons.pos in
-	 * __byteor_spsc_room(): our reads of these slots are done before the
-	 * producer may overwrite them.
-	 */
-	atomic_store_explicit(&q->ctl->cons.pos, q->pos, memory_order_release);
-	__byteor_ec_notify(&q->ctl->room);
-	return (int)n;
-}
+/* __byteor_spsc_release(): byteor/lane_inline.h. */
 
 /*
  * __byteor_spsc_init() - set up one end's view.  @producer selects which
  * position is ours.  If the shared positions are inconsistent (more than a
  * ring apart), the attaching end adopts the peer's position: the lane
  * restarts empty rather than read garbage.  Observers pass @rw false and
- * write nothing.
+ * write nothing.  @nowait: the handle's calls do not wait by default
+ * (attach option timeout_ns 0), so the inline paths may say -EAGAIN.
  */
 static inline void __byteor_spsc_init(struct __byteor_spsc *q, void *ctl,
 				      void *ring, const struct byteor_geometry *g,
-				      bool producer, bool rw)
+				      bool producer, bool rw, bool nowait)
 {
 	__u64 h, t;
 
@@ -381,8 +286,20 @@ static inline void __byteor_spsc_init(struct __byteor_spsc *q, void *ctl,
 	}
 	q->pos = producer ? h : t;
 	q->peer = producer ? t : h;
+	/*
+	 * For the inline paths (byteor/lane_inline.h): the same _Atomic
+	 * words, accessed there with __atomic builtins on plain types.
+	 */
+	q->mine = (__u64 *)(producer ? &q->ctl->prod.pos : &q->ctl->cons.pos);
+	q->theirs = (const __u64 *)(producer ? &q->ctl->cons.pos :
+				    &q->ctl->prod.pos);
+	q->wake = (__u32 *)(producer ? &q->ctl->data.waiters :
+			    &q->ctl->room.waiters);
 	if (!rw)
 		return;
+	q->fast = producer ? __BYTEOR_FAST_TX : __BYTEOR_FAST_RX;
+	if (nowait)
+		q->fast |= __BYTEOR_FAST_NOWAIT;
 	if (producer)
 		atomic_store_explicit(&q->ctl->prod.pos, h, memory_order_release);
 	else

@@ -115,8 +115,12 @@
 /* Park slice when a waiter could not issue its membarrier: 1 ms. */
 #define MB_MISSING_SLICE_NS	1000000LL
 
-/* See wait_pvt.h: 1 = full fence per notify until registered. */
-_Atomic int __byteor_notify_full_fence = 1;
+/*
+ * See wait_pvt.h: 1 = full fence per notify until registered.  Exported
+ * for the inline notify (byteor/lane_inline.h), so a plain int accessed
+ * with __atomic builtins everywhere.
+ */
+int __byteor_notify_full_fence = 1;
 
 enum {
 	MB_UNKNOWN = 0,	/* query failed here: others may rely on us */
@@ -143,7 +147,7 @@ static void mb_atfork_child(void)
 			 MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0, 0, 0,
 			 0) != 0) {
 		mb_registered = 0;
-		atomic_store(&__byteor_notify_full_fence, 1);
+		__atomic_store_n(&__byteor_notify_full_fence, 1, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -174,7 +178,7 @@ static void mb_setup(void)
 		 * register call has returned (every CPU running this mm saw
 		 * the new state) before any thread can read 0 here.
 		 */
-		atomic_store(&__byteor_notify_full_fence, 0);
+		__atomic_store_n(&__byteor_notify_full_fence, 0, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -189,18 +193,18 @@ int __byteor_wait_set_fence(int mode)
 	__byteor_notifier_init();
 	switch (mode) {
 	case __BYTEOR_FENCE_FULL:
-		atomic_store(&__byteor_notify_full_fence, 1);
+		__atomic_store_n(&__byteor_notify_full_fence, 1, __ATOMIC_SEQ_CST);
 		atomic_store(&waiter_mb, MB_FORCED_FULL);
 		return 0;
 	case __BYTEOR_FENCE_ASYM:
 		if (!mb_registered)
 			return -EOPNOTSUPP;
 		atomic_store(&waiter_mb, MB_YES);
-		atomic_store(&__byteor_notify_full_fence, 0);
+		__atomic_store_n(&__byteor_notify_full_fence, 0, __ATOMIC_SEQ_CST);
 		return 0;
 	case __BYTEOR_FENCE_PROBE:
 		atomic_store(&waiter_mb, mb_probed);
-		atomic_store(&__byteor_notify_full_fence, !mb_registered);
+		__atomic_store_n(&__byteor_notify_full_fence, !mb_registered, __ATOMIC_SEQ_CST);
 		return 0;
 	}
 	return -EINVAL;
@@ -279,7 +283,7 @@ static void probe_into(struct wait_global *g)
 	p->io_uring_futex = ret == 0;
 	p->io_uring_error = ret;
 	p->futex_waitv = __byteor_futex_waitv_probe();
-	p->membarrier = !atomic_load(&__byteor_notify_full_fence);
+	p->membarrier = !__atomic_load_n(&__byteor_notify_full_fence, __ATOMIC_SEQ_CST);
 	if (g->env_path > 0)
 		p->park_path = g->env_path;
 	else
@@ -481,6 +485,14 @@ void __byteor_ec_wake(struct __byteor_ec *ec)
 	 */
 	atomic_fetch_add_explicit(&ec->seq, 1, memory_order_release);
 	__byteor_futex_wake(&ec->seq, INT_MAX);
+}
+
+/* The same, for the inline notify: @waiters is an eventcount's count. */
+void __byteor_notify_wake(__u32 *waiters)
+{
+	__byteor_ec_wake((struct __byteor_ec *)((char *)waiters -
+						offsetof(struct __byteor_ec,
+							 waiters)));
 }
 
 static inline void cpu_relax(void)

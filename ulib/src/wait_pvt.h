@@ -34,6 +34,7 @@
 #include <unistd.h>
 #include <byteor/common.h>
 #include <byteor/wait.h>
+#include <byteor/lane_inline.h>
 
 #define __BYTEOR_HIDDEN __attribute__((visibility("hidden")))
 
@@ -130,22 +131,7 @@ struct __byteor_waiter {
 	struct byteor_wait_stats st;
 };
 
-/*
- * __byteor_full_fence() - a full memory barrier (store->load included).
- * ThreadSanitizer does not support atomic_thread_fence() (GCC rejects it
- * with -Werror=tsan); it cannot see the other process anyway, so under
- * TSAN the same instruction is emitted by hand.
- */
-static inline void __byteor_full_fence(void)
-{
-#if defined(__SANITIZE_THREAD__) && defined(__x86_64__)
-	__asm__ __volatile__("mfence" ::: "memory");
-#elif defined(__SANITIZE_THREAD__) && defined(__aarch64__)
-	__asm__ __volatile__("dmb ish" ::: "memory");
-#else
-	atomic_thread_fence(memory_order_seq_cst);
-#endif
-}
+/* __byteor_full_fence(): byteor/lane_inline.h. */
 
 /*
  * The notifier's fence mode, per process: 0 = asymmetric (compiler barrier
@@ -154,7 +140,7 @@ static inline void __byteor_full_fence(void)
  * a process that has not registered must fence.  Written by
  * __byteor_notifier_init() (once) and the fork child handler.
  */
-extern _Atomic int __byteor_notify_full_fence __BYTEOR_HIDDEN;
+/* int __byteor_notify_full_fence: declared in byteor/lane_inline.h. */
 
 /**
  * __byteor_notifier_init() - prepare this process for cheap notifies:
@@ -251,29 +237,20 @@ void __byteor_ec_wake(struct __byteor_ec *ec) __BYTEOR_HIDDEN;
  */
 static inline void __byteor_ec_notify(struct __byteor_ec *ec)
 {
-	if (__builtin_expect(atomic_load_explicit(&__byteor_notify_full_fence,
-						  memory_order_relaxed), 0))
-		/*
-		 * N2, fallback: orders the caller's publish store (N1) before
-		 * the load of @waiters below (N3).  Pairs with the full fence
-		 * after the waiter's increment of @waiters (W2, announce() in
-		 * wait.c), which orders that increment before its readiness
-		 * re-check (store-buffer / Dekker pattern).
-		 */
-		__byteor_full_fence();
-	else
-		/*
-		 * N2, asymmetric: compiler barrier only, so the publish store
-		 * is emitted before the load of @waiters.  The CPU may still
-		 * satisfy the load early; the waiter's
-		 * membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) between its
-		 * increment of @waiters and its re-check (W2, announce() in
-		 * wait.c) supplies the full barrier on this CPU.
-		 */
-		atomic_signal_fence(memory_order_seq_cst);
-	if (__builtin_expect(atomic_load_explicit(&ec->waiters,
-						  memory_order_relaxed) != 0, 0))
-		__byteor_ec_wake(ec);
+	/*
+	 * N2, N3 (byteor/lane_inline.h, __byteor_notify()): first the fence.
+	 * Fallback, no membarrier registration: a full fence orders the
+	 * caller's publish store (N1) before the load of @waiters (N3); it
+	 * pairs with the full fence after the waiter's increment of @waiters
+	 * (W2, announce() in wait.c), which orders that increment before its
+	 * readiness re-check (store-buffer / Dekker pattern).  Asymmetric:
+	 * a compiler barrier only, so the publish store is emitted before the
+	 * load of @waiters; the CPU may still satisfy the load early, and the
+	 * waiter's membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) between its
+	 * increment of @waiters and its re-check (W2) supplies the full
+	 * barrier on this CPU.  Then, if anybody is parked, N4 (the wake).
+	 */
+	__byteor_notify((__u32 *)&ec->waiters);
 }
 
 /* ------------------------------------------------------------------------

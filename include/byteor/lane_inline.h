@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * byteor/lane_inline.h - the SPSC lanes' hot paths, inlined into the
+ * caller: claim, publish, peek and release of the single ring and of an
+ * events chain's SPSC queues.  Included by byteor/single_ring.h and
+ * byteor/events.h; not meant to be included alone.
+ *
+ * Why inline: a message through an SPSC lane costs a few nanoseconds; a
+ * call into the shared library per step (four per message) and the
+ * re-checks each entry point must make cost as much again.  So the first
+ * member of a single ring or events handle is a struct __byteor_spsc, the
+ * end's private view of its lane, and the byteor_*_claim/publish/peek/
+ * release functions are static inline: the common case (room or messages
+ * known from the cached peer position, or proven by one acquire load) runs
+ * here, in the caller's code; everything else - full, empty, waiting,
+ * timeouts, a peer's scribbled position, a corrupt length, a wrong role,
+ * an MPSC queue - falls through to the library's out-of-line function of
+ * the same name with a "__" prefix, which does the whole job as before.
+ *
+ * Like liburing's struct io_uring, struct __byteor_spsc is therefore part
+ * of libbyteor's ABI (a change of its layout changes the SONAME), but not
+ * of its API: its fields are the library's, for these functions only.
+ * Memory model: ulib/src/single_ring_pvt.h (top).  Plain __atomic builtins
+ * on plain types, so that C++ can include this header too.
+ */
+#ifndef _BYTEOR_LANE_INLINE_H
+#define _BYTEOR_LANE_INLINE_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <byteor/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef BYTEOR_SLOT_DEFINED
+#define BYTEOR_SLOT_DEFINED
+/*
+ * struct byteor_slot - one slot of a claim or a peek (single ring, events).
+ * @data: the payload, slot_size bytes, in the shared mapping
+ * @len:  claim: slot_size; set it to the bytes to publish before publishing.
+ *        peek: the published length (<= slot_size, checked)
+ */
+struct byteor_slot {
+	void *data;
+	__u32 len;
+	__u32 reserved;
+};
+#endif
+
+/* The longest single claim / peek (larger requests are clamped). */
+#ifndef BYTEOR_BATCH_MAX
+#define BYTEOR_BATCH_MAX	65535U
+#endif
+
+#define __BYTEOR_LIKELY(x)	__builtin_expect(!!(x), 1)
+#define __BYTEOR_UNLIKELY(x)	__builtin_expect(!!(x), 0)
+
+/* struct __byteor_spsc.fast: which inline paths this end may take. */
+#define __BYTEOR_FAST_TX	1U	/* an SPSC producer: claim, publish */
+#define __BYTEOR_FAST_RX	2U	/* an SPSC consumer: peek, release */
+#define __BYTEOR_FAST_NOWAIT	4U	/* attached with timeout_ns 0: full /
+					 * empty is -EAGAIN, inline too */
+
+struct __byteor_spsc_ctl;		/* the shared control block (private) */
+
+/*
+ * struct __byteor_spsc - one end's private view of an SPSC lane.  Lives in
+ * process memory; nothing here is trusted from, or visible to, the peer.
+ * @ctl:       the control block (shared)
+ * @ring:      slot 0 (shared)
+ * @mine:      this end's position in the control block (shared)
+ * @theirs:    the peer's position in the control block (shared)
+ * @wake:      the waiter count of the eventcount this end notifies after
+ *             publishing / releasing (shared)
+ * @mask:      capacity - 1, from the private geometry
+ * @cap:       capacity
+ * @stride:    BYTEOR_SLOT_HEADER + slot_size
+ * @slot_size: payload bytes per slot
+ * @pos:       this end's own position (authoritative)
+ * @peer:      cached copy of the other end's position (last value read)
+ * @claimed:   producer: slots claimed and not yet published
+ * @fast:      __BYTEOR_FAST_* (0: observer, MPSC queue, not attached)
+ */
+struct __byteor_spsc {
+	struct __byteor_spsc_ctl *ctl;
+	unsigned char *ring;
+	__u64 *mine;
+	const __u64 *theirs;
+	__u32 *wake;
+	__u64 mask;
+	__u64 cap;
+	__u32 stride;
+	__u32 slot_size;
+	__u64 pos;
+	__u64 peer;
+	__u64 claimed;
+	__u32 fast;
+	__u32 pad;
+};
+
+/*
+ * __byteor_full_fence() - a full memory barrier (store->load included).
+ * ThreadSanitizer does not support atomic_thread_fence() (GCC rejects it
+ * with -Werror=tsan); it cannot see the other process anyway, so under
+ * TSAN the same instruction is emitted by hand.
+ */
+static inline void __byteor_full_fence(void)
+{
+#if defined(__SANITIZE_THREAD__) && defined(__x86_64__)
+	__asm__ __volatile__("mfence" ::: "memory");
+#elif defined(__SANITIZE_THREAD__) && defined(__aarch64__)
+	__asm__ __volatile__("dmb ish" ::: "memory");
+#else
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+}
+
+/*
+ * The notifier's fence mode, per process (ulib/src/wait.c): 0 the waiters
+ * issue membarrier(2) for us, 1 a full fence per notify.
+ */
+BYTEOR_API extern int __byteor_notify_full_fence;
+
+/* The slow half of a notify (somebody parked): wake the waiters. */
+BYTEOR_API void __byteor_notify_wake(__u32 *waiters);
+
+/*
+ * __byteor_notify() - tell parked waiters that something was published
+ * (after the release store that published it).  Nobody parked: two loads,
+ * no system call, no locked instruction.  The ordering argument is in
+ * ulib/src/wait_pvt.h, __byteor_ec_notify(), which this is.
+ */
+static inline void __byteor_notify(__u32 *waiters)
+{
+	if (__BYTEOR_UNLIKELY(__atomic_load_n(&__byteor_notify_full_fence,
+					      __ATOMIC_RELAXED)))
+		__byteor_full_fence();
+	else
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (__BYTEOR_UNLIKELY(__atomic_load_n(waiters, __ATOMIC_RELAXED)))
+		__byteor_notify_wake(waiters);
+}
+
+/* Slot header of slot @pos: the SPSC header is the payload length (u32). */
+static inline unsigned char *__byteor_spsc_slot(const struct __byteor_spsc *q,
+						__u64 pos)
+{
+	return q->ring + (pos & q->mask) * q->stride;
+}
+
+/*
+ * Hand out @k slots from q->pos on as a claim (room is proven).  Each
+ * slot's header gets slot_size now, while the line is being touched
+ * anyway, so a publish of full slots (s == NULL) stores nothing per slot.
+ * The consumer cannot look before the publish's release store.
+ */
+static inline unsigned int __byteor_spsc_fill(struct __byteor_spsc *q,
+					      struct byteor_slot *s,
+					      unsigned int k)
+{
+	unsigned char *p = __byteor_spsc_slot(q, q->pos);
+	unsigned char *end = q->ring + q->cap * q->stride;
+	unsigned int i;
+
+	for (i = 0; i < k; i++) {
+		__atomic_store_n((__u32 *)p, q->slot_size, __ATOMIC_RELAXED);
+		s[i].data = p + BYTEOR_SLOT_HEADER;
+		s[i].len = q->slot_size;
+		s[i].reserved = 0;
+		p += q->stride;
+		if (__BYTEOR_UNLIKELY(p == end))
+			p = q->ring;
+	}
+	q->claimed = k;
+	return k;
+}
+
+/*
+ * Describe up to @k published slots from q->pos on (they are proven
+ * published).  The length is read once (a peer may rewrite it meanwhile)
+ * and a length above slot_size ends the batch before that slot.
+ * Return: slots described; 0 if the first one is corrupt.
+ */
+static inline unsigned int __byteor_spsc_read(const struct __byteor_spsc *q,
+					      struct byteor_slot *s,
+					      unsigned int k)
+{
+	unsigned char *p = __byteor_spsc_slot(q, q->pos);
+	unsigned char *end = q->ring + q->cap * q->stride;
+	unsigned int i;
+
+	for (i = 0; i < k; i++) {
+		__u32 len = __atomic_load_n((__u32 *)p, __ATOMIC_RELAXED);
+
+		if (__BYTEOR_UNLIKELY(len > q->slot_size))
+			break;
+		s[i].data = p + BYTEOR_SLOT_HEADER;
+		s[i].len = len;
+		s[i].reserved = 0;
+		p += q->stride;
+		if (__BYTEOR_UNLIKELY(p == end))
+			p = q->ring;
+	}
+	return i;
+}
+
+/*
+ * __byteor_spsc_idle() - what an inline claim (peek) returns when the ring
+ * is full (empty): -EAGAIN for a non-blocking handle whose own shared
+ * position is intact (the out-of-line path would heal it), else 0: take
+ * the out-of-line path, which waits or heals.  Saves a polling loop the
+ * call.
+ */
+static inline int __byteor_spsc_idle(const struct __byteor_spsc *q)
+{
+	if ((q->fast & __BYTEOR_FAST_NOWAIT) &&
+	    __BYTEOR_LIKELY(__atomic_load_n(q->mine, __ATOMIC_RELAXED) == q->pos))
+		return -EAGAIN;
+	return 0;
+}
+
+/*
+ * __byteor_spsc_try_claim() - the inline claim: up to @n slots if at least
+ * one is free by the cached consumer position or by one fresh acquire load
+ * of it that is sane (at most a ring behind).
+ * Return: slots claimed (> 0), -EAGAIN (full, non-blocking handle), or 0:
+ * take the out-of-line path.
+ */
+static inline int __byteor_spsc_try_claim(struct __byteor_spsc *q,
+					  struct byteor_slot *s, unsigned int n)
+{
+	__u64 room, t;
+
+	if (__BYTEOR_UNLIKELY(!(q->fast & __BYTEOR_FAST_TX) || q->claimed ||
+			      n - 1 >= BYTEOR_BATCH_MAX))
+		return 0;
+	room = q->cap - (q->pos - q->peer);
+	if (room < n) {
+		/*
+		 * Acquire: pairs with the consumer's release of its position;
+		 * slots below t are no longer read and may be overwritten.
+		 */
+		t = __atomic_load_n(q->theirs, __ATOMIC_ACQUIRE);
+		if (q->pos - t == q->cap)
+			return __byteor_spsc_idle(q);	/* full */
+		if (__BYTEOR_UNLIKELY(q->pos - t > q->cap))
+			return 0;	/* scribbled: out of line */
+		q->peer = t;
+		room = q->cap - (q->pos - t);
+		if (room < n)
+			n = (unsigned int)room;
+	}
+	return (int)__byteor_spsc_fill(q, s, n);
+}
+
+/*
+ * __byteor_spsc_publish() - publish the first @n claimed slots with one
+ * release store, then notify.  Any end's publish (inline or not) is this.
+ * Return: @n, or -EINVAL (@n above the claim, a len above slot_size).
+ */
+static inline int __byteor_spsc_publish(struct __byteor_spsc *q,
+					const struct byteor_slot *s,
+					unsigned int n)
+{
+	unsigned int i;
+
+	if (__BYTEOR_UNLIKELY(n > q->claimed))
+		return -EINVAL;
+	/*
+	 * The claim wrote slot_size into each header: only shorter messages
+	 * are written again (ordered before the consumer's read by the
+	 * release below).  All lengths are checked before any is written.
+	 */
+	if (s) {
+		for (i = 0; i < n; i++)
+			if (__BYTEOR_UNLIKELY(s[i].len > q->slot_size))
+				return -EINVAL;
+		for (i = 0; i < n; i++)
+			if (s[i].len != q->slot_size)
+				__atomic_store_n((__u32 *)__byteor_spsc_slot(q, q->pos + i),
+						 s[i].len, __ATOMIC_RELAXED);
+	}
+	q->pos += n;
+	q->claimed -= n;
+	/*
+	 * Release: pairs with the consumer's acquire load of our position:
+	 * payloads and headers written above are visible before the slots.
+	 */
+	__atomic_store_n(q->mine, q->pos, __ATOMIC_RELEASE);
+	__byteor_notify(q->wake);
+	return (int)n;
+}
+
+/*
+ * __byteor_spsc_try_peek() - the inline peek: up to @n slots if at least
+ * one is published by the cached producer position or by one fresh
+ * acquire load of it that is sane (at most a ring ahead), and the first
+ * slot's length is sane.
+ * Return: slots (> 0), -EAGAIN (empty, non-blocking handle), or 0: take
+ * the out-of-line path.
+ */
+static inline int __byteor_spsc_try_peek(struct __byteor_spsc *q,
+					 struct byteor_slot *s, unsigned int n)
+{
+	__u64 avail, h;
+
+	if (__BYTEOR_UNLIKELY(!(q->fast & __BYTEOR_FAST_RX) ||
+			      n - 1 >= BYTEOR_BATCH_MAX))
+		return 0;
+	avail = q->peer - q->pos;
+	if (avail < n) {
+		/*
+		 * Acquire: pairs with the producer's release of its position:
+		 * the slots below h are fully written.
+		 */
+		h = __atomic_load_n(q->theirs, __ATOMIC_ACQUIRE);
+		avail = h - q->pos;
+		if (!avail)
+			return __byteor_spsc_idle(q);	/* empty */
+		if (__BYTEOR_UNLIKELY(avail > q->cap))
+			return 0;	/* scribbled: out of line */
+		q->peer = h;
+		if (avail < n)
+			n = (unsigned int)avail;
+	}
+	return (int)__byteor_spsc_read(q, s, n);
+}
+
+/*
+ * __byteor_spsc_release() - give @n slots back with one release store,
+ * then notify.  Any end's release (inline or not) is this.
+ * Return: @n, or -EINVAL (more than known published).
+ */
+static inline int __byteor_spsc_release(struct __byteor_spsc *q,
+					unsigned int n)
+{
+	if (__BYTEOR_UNLIKELY(n > q->peer - q->pos))
+		return -EINVAL;
+	q->pos += n;
+	/*
+	 * Release: pairs with the producer's acquire load of our position:
+	 * our reads of these slots are done before it may overwrite them.
+	 */
+	__atomic_store_n(q->mine, q->pos, __ATOMIC_RELEASE);
+	__byteor_notify(q->wake);
+	return (int)n;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _BYTEOR_LANE_INLINE_H */

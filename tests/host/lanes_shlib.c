@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * lanes_shlib - the inline lane paths (byteor/lane_inline.h) in a program
+ * linked against libbyteor.so rather than the static library (the
+ * Makefile links every *_shlib test that way): the symbols they call are
+ * exported, the notifier's fence mode the library sets is the one the
+ * program's inline code reads (an exported variable: a copy relocation),
+ * and a consumer parked in another process is woken by an inline publish,
+ * as an inline release wakes a parked producer.
+ */
+#include "kselftest_harness.h"
+#include "host_test.h"
+#include "single_ring_test.h"
+
+#include <dlfcn.h>
+#include <byteor/wait.h>
+
+FIXTURE(shlib) {
+	struct ht_dir d;
+};
+
+FIXTURE_SETUP(shlib)
+{
+	HT_DIR_SETUP(&self->d, false);
+}
+
+FIXTURE_TEARDOWN(shlib)
+{
+	ht_dir_teardown(&self->d);
+}
+
+static int attach(const char *dir, int role, long long timeout_ns,
+		  struct byteor_single_ring **r)
+{
+	struct byteor_attach_options o = lt_opts(dir, "ring", 0, timeout_ns);
+
+	return byteor_attach_single_ring(&o, role, r);
+}
+
+/* The object file @sym comes from, or "?". */
+static const char *origin(const char *sym)
+{
+	Dl_info info;
+	void *p = sym ? dlsym(RTLD_DEFAULT, sym) : NULL;
+
+	if (!p || !dladdr(p, &info) || !info.dli_fname)
+		return "?";
+	return info.dli_fname;
+}
+
+TEST_F(shlib, inline_paths_call_into_the_shared_library)
+{
+	static const char *const syms[] = {
+		"__byteor_single_ring_claim", "__byteor_single_ring_publish",
+		"__byteor_single_ring_peek", "__byteor_single_ring_release",
+		"__byteor_events_claim", "__byteor_events_publish",
+		"__byteor_events_peek", "__byteor_events_release",
+		"__byteor_notify_wake", NULL,
+	};
+	const char *const *sym;
+
+	HT_SETUP_SKIPPED();
+	for (sym = syms; *sym; sym++) {
+		const char *from = origin(*sym);
+
+		EXPECT_NE(NULL, strstr(from, "libbyteor.so"))
+			TH_LOG("%s comes from %s", *sym, from);
+	}
+	/* Internal helpers stay hidden. */
+	EXPECT_EQ(NULL, dlsym(RTLD_DEFAULT, "__byteor_ec_wake"));
+	EXPECT_EQ(NULL, dlsym(RTLD_DEFAULT, "__byteor_lane_wait"));
+}
+
+TEST_F(shlib, the_program_reads_the_fence_mode_the_library_set)
+{
+	struct byteor_single_ring *tx;
+	struct byteor_wait_probe p;
+
+	HT_SETUP_SKIPPED();
+	ASSERT_EQ(0, lt_create_ring(self->d.path, "ring", 64, 8));
+	/* Attaching a producer registers the process for membarrier(2). */
+	ASSERT_EQ(0, attach(self->d.path, BYTEOR_ROLE_PRODUCER, 0, &tx));
+	ASSERT_EQ(0, byteor_wait_probe(&p));
+	/* The probe reads the library's view; the inline notify reads ours. */
+	EXPECT_EQ(p.membarrier, !__atomic_load_n(&__byteor_notify_full_fence,
+						 __ATOMIC_RELAXED));
+	byteor_single_ring_detach(tx);
+}
+
+/*
+ * Child: consume @n messages (each checked) with a 10 s timeout, so it
+ * parks whenever the parent pauses; exit 0 if all came in order.
+ */
+static int consume(const char *dir, __u64 n)
+{
+	struct byteor_single_ring *rx;
+	struct byteor_slot s[8];
+	__u64 next = 0;
+	int k, i;
+
+	if (attach(dir, BYTEOR_ROLE_CONSUMER, 10000000000LL, &rx))
+		return 2;
+	while (next < n) {
+		k = byteor_single_ring_peek(rx, s, 8);
+		if (k <= 0)
+			return 3;
+		for (i = 0; i < k; i++)
+			if (lt_check(s[i].data, s[i].len, 64, &next, 1))
+				return 4;
+		if (byteor_single_ring_release(rx, (unsigned int)k) != k)
+			return 5;
+		/* Slow down now and then: the producer fills up and parks. */
+		if (next % 64 == 0)
+			usleep(2000);
+	}
+	byteor_single_ring_detach(rx);
+	return 0;
+}
+
+TEST_F(shlib, parked_ends_are_woken_by_inline_publish_and_release)
+{
+	const __u64 n = 2048;
+	struct byteor_single_ring_snapshot snap;
+	struct byteor_single_ring *tx;
+	struct byteor_slot s;
+	int status, ret;
+	__u64 seq;
+	pid_t pid;
+
+	HT_SETUP_SKIPPED();
+	ASSERT_EQ(0, lt_create_ring(self->d.path, "ring", 64, 8));
+	ASSERT_EQ(0, attach(self->d.path, BYTEOR_ROLE_PRODUCER, 10000000000LL,
+			    &tx));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(consume(self->d.path, n));
+	for (seq = 0; seq < n; seq++) {
+		/* Pause now and then: the consumer drains and parks. */
+		if (seq % 256 == 0)
+			usleep(20000);
+		ret = byteor_single_ring_claim(tx, &s, 1);
+		ASSERT_EQ(1, ret) TH_LOG("claim: %s", byteor_strerror(ret));
+		s.len = lt_fill(s.data, 0, seq, 64);
+		ASSERT_EQ(1, byteor_single_ring_publish(tx, &s, 1));
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("consumer status 0x%x", status);
+	ASSERT_EQ(0, byteor_single_ring_snapshot(tx, &snap));
+	/* Both ends parked, and each park ended (no 10 s timeout hit). */
+	EXPECT_LT(0, snap.consumer_parks);
+	EXPECT_LT(0, snap.producer_parks);
+	EXPECT_EQ(n, snap.consumer_pos);
+	byteor_single_ring_detach(tx);
+}
+
+TEST_HARNESS_MAIN
