@@ -418,12 +418,13 @@ static inline long bt_wait_hugepages_free(long want, int timeout_ms)
 }
 
 /*
- * KernelPageSize (kB) of the mapping that contains @addr, from
- * /proc/self/smaps; -ENOENT if no mapping holds it.
+ * Field @key (e.g. "Rss:", in kB) of the mapping that contains @addr, from
+ * /proc/self/smaps; -ENOENT if no mapping holds it or has the field.
  */
-static inline long bt_smaps_kernelpagesize(const void *addr)
+static inline long bt_smaps_field(const void *addr, const char *key)
 {
 	unsigned long start, end, a = (unsigned long)addr;
+	size_t klen = strlen(key);
 	char line[512];
 	bool in = false;
 	long v = -ENOENT;
@@ -437,13 +438,19 @@ static inline long bt_smaps_kernelpagesize(const void *addr)
 			in = a >= start && a < end;
 			continue;
 		}
-		if (in && !strncmp(line, "KernelPageSize:", 15)) {
-			v = strtol(line + 15, NULL, 10);
+		if (in && !strncmp(line, key, klen)) {
+			v = strtol(line + klen, NULL, 10);
 			break;
 		}
 	}
 	fclose(f);
 	return v;
+}
+
+/* KernelPageSize (kB) of the mapping that contains @addr, or -errno. */
+static inline long bt_smaps_kernelpagesize(const void *addr)
+{
+	return bt_smaps_field(addr, "KernelPageSize:");
 }
 
 /* The /proc/self/maps line of the mapping holding @addr, into @buf. */
