@@ -28,10 +28,12 @@ extern "C" {
 /*
  * The library version: the one place it is written.  ulib/Makefile reads
  * these three lines for the shared library's file name and libbyteor.pc.
- * The SONAME follows BYTEOR_ABI_MAJOR, bumped only on an incompatible change.
+ * The SONAME is libbyteor.so.<MAJOR>.  While MAJOR is 0 (nothing released)
+ * a minor version may change the ABI: 0.2 made the SPSC hot paths inline
+ * (byteor/lane_inline.h), so 0.1 binaries do not run against it.
  */
 #define BYTEOR_VERSION_MAJOR	0
-#define BYTEOR_VERSION_MINOR	1
+#define BYTEOR_VERSION_MINOR	2
 #define BYTEOR_VERSION_PATCH	0
 
 #define BYTEOR__STR2(x)		#x
