@@ -76,8 +76,11 @@ struct __byteor_spsc_ctl;		/* the shared control block (private) */
  *             publishing / releasing (shared)
  * @mask:      capacity - 1, from the private geometry
  * @cap:       capacity
- * @stride:    BYTEOR_SLOT_HEADER + slot_size
+ * @stride:    @hdr + slot_size
  * @slot_size: payload bytes per slot
+ * @hdr:       slot header bytes: 8 (a u32 length, then 4 reserved), or 0
+ *             for a fixed-size ring (BYTEOR_GEOM_F_FIXED: every message
+ *             is slot_size bytes)
  * @pos:       this end's own position (authoritative)
  * @peer:      cached copy of the other end's position (last value read)
  * @claimed:   producer: slots claimed and not yet published
@@ -97,7 +100,7 @@ struct __byteor_spsc {
 	__u64 peer;
 	__u64 claimed;
 	__u32 fast;
-	__u32 pad;
+	__u32 hdr;
 };
 
 /*
@@ -165,8 +168,10 @@ static inline unsigned int __byteor_spsc_fill(struct __byteor_spsc *q,
 	unsigned int i;
 
 	for (i = 0; i < k; i++) {
-		__atomic_store_n((__u32 *)p, q->slot_size, __ATOMIC_RELAXED);
-		s[i].data = p + BYTEOR_SLOT_HEADER;
+		if (q->hdr)
+			__atomic_store_n((__u32 *)p, q->slot_size,
+					 __ATOMIC_RELAXED);
+		s[i].data = p + q->hdr;
 		s[i].len = q->slot_size;
 		s[i].reserved = 0;
 		p += q->stride;
@@ -192,11 +197,14 @@ static inline unsigned int __byteor_spsc_read(const struct __byteor_spsc *q,
 	unsigned int i;
 
 	for (i = 0; i < k; i++) {
-		__u32 len = __atomic_load_n((__u32 *)p, __ATOMIC_RELAXED);
+		__u32 len = q->slot_size;
 
-		if (__BYTEOR_UNLIKELY(len > q->slot_size))
-			break;
-		s[i].data = p + BYTEOR_SLOT_HEADER;
+		if (q->hdr) {
+			len = __atomic_load_n((__u32 *)p, __ATOMIC_RELAXED);
+			if (__BYTEOR_UNLIKELY(len > q->slot_size))
+				break;
+		}
+		s[i].data = p + q->hdr;
 		s[i].len = len;
 		s[i].reserved = 0;
 		p += q->stride;
@@ -271,11 +279,13 @@ static inline int __byteor_spsc_publish(struct __byteor_spsc *q,
 	/*
 	 * The claim wrote slot_size into each header: only shorter messages
 	 * are written again (ordered before the consumer's read by the
-	 * release below).  All lengths are checked before any is written.
+	 * release below).  All lengths are checked before any is written;
+	 * a fixed-size ring (no header) takes full slots only.
 	 */
 	if (s) {
 		for (i = 0; i < n; i++)
-			if (__BYTEOR_UNLIKELY(s[i].len > q->slot_size))
+			if (__BYTEOR_UNLIKELY(s[i].len > q->slot_size ||
+					      (!q->hdr && s[i].len != q->slot_size)))
 				return -EINVAL;
 		for (i = 0; i < n; i++)
 			if (s[i].len != q->slot_size)

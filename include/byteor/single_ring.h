@@ -4,7 +4,10 @@
  * process, a ring of fixed-size slots in a BYTEOR_KIND_SINGLE_RING region.
  *
  * Each slot is an 8-byte slot header (the payload length) and slot_size
- * payload bytes.  The producer claims slots, writes payloads in place and
+ * payload bytes; in a fixed-size ring (geometry flag BYTEOR_GEOM_F_FIXED)
+ * every message is slot_size bytes and a slot is the payload alone, so a
+ * 64-byte message takes one cache line and nothing is read or written
+ * per message but the payload.  The producer claims slots, writes payloads in place and
  * publishes them with one release store; the consumer peeks at published
  * slots in place and releases them.  Both positions are free-running 64-bit
  * counters on cache lines of their own; each side keeps a private copy of
@@ -214,7 +217,8 @@ BYTEOR_API int byteor_single_ring_claim_timed(struct byteor_single_ring *r,
  * parked.
  *
  * Return: @n, or -EBADF (not a producer), -EINVAL (@n above the claimed
- * count, or a len above slot_size: nothing is published).
+ * count, or a len above slot_size - or, in a fixed-size ring, not
+ * slot_size: nothing is published).
  */
 BYTEOR_API int __byteor_single_ring_publish(struct byteor_single_ring *r,
 					    const struct byteor_slot *s,
@@ -288,7 +292,8 @@ static inline int byteor_single_ring_release(struct byteor_single_ring *r,
  * @buf: the message
  * @len: its length, 0..slot_size
  *
- * Return: 0, or -EMSGSIZE (@len above slot_size), -EBUSY, and the errors of
+ * Return: 0, or -EMSGSIZE (@len above slot_size), -EINVAL (a fixed-size
+ * ring and @len not slot_size), -EBUSY, and the errors of
  * byteor_single_ring_claim().
  */
 BYTEOR_API int byteor_single_ring_send(struct byteor_single_ring *r,

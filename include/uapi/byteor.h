@@ -108,6 +108,7 @@ enum byteor_kind {
  * Only earlier stages can be named (j < i), so the graph is a DAG by
  * construction.  A stage no other stage depends on is terminal: the
  * producer is gated by the terminal stages.
+ * flags: BYTEOR_GEOM_F_*; 0 accepts anything in an attach request.
  */
 struct byteor_geometry {
 	__u32 slot_size;
@@ -116,8 +117,17 @@ struct byteor_geometry {
 	__u32 producers;
 	__u64 mpsc_mask;
 	__u32 stage_deps[BYTEOR_MAX_STAGES];
-	__u32 reserved[10];
+	__u32 flags;
+	__u32 reserved[9];
 };
+
+/*
+ * Fixed-size messages (single ring only): every message is slot_size
+ * bytes, so slots carry no 8-byte header and the slot stride is slot_size
+ * itself - a 64-byte message is one cache line, not one and an eighth.
+ */
+#define BYTEOR_GEOM_F_FIXED	(1U << 0)
+#define BYTEOR_GEOM_F_MASK	(BYTEOR_GEOM_F_FIXED)
 
 /*
  * Where a region's areas are.  Computed by byteor_layout_compute() from the
@@ -126,7 +136,8 @@ struct byteor_geometry {
  *    cursors, gating sequences, futex words; the lane code lays them out,
  *    one cache line per writer);
  *  - SLOTS: `rings` rings of capacity slots of slot_stride bytes; a slot is an
- *    8-byte slot header (the lane's: sequence, length) and the payload;
+ *    8-byte slot header (the lane's: sequence, length) and the payload, or
+ *    the payload alone (BYTEOR_GEOM_F_FIXED);
  *  - AUX: per-kind extra area (fanout: per-consumer routed index queues of
  *    capacity __u64 entries each; journal: the record area, capacity bytes).
  */
@@ -433,6 +444,12 @@ static inline __u32 byteor_queue_producers(const struct byteor_geometry *g,
  * byteor_geometry_check - is @g a valid geometry for @kind?
  * Return: 0, or -EINVAL.
  */
+/* Bytes of slot header in front of each payload: 8, or 0 (fixed-size). */
+static inline __u32 byteor_slot_header(const struct byteor_geometry *g)
+{
+	return (g->flags & BYTEOR_GEOM_F_FIXED) ? 0 : BYTEOR_SLOT_HEADER;
+}
+
 static inline int byteor_geometry_check(__u32 kind, const struct byteor_geometry *g)
 {
 	unsigned int i;
@@ -448,6 +465,10 @@ static inline int byteor_geometry_check(__u32 kind, const struct byteor_geometry
 	    g->capacity > BYTEOR_CAPACITY_MAX)
 		return -EINVAL;
 	if (kind != BYTEOR_KIND_EVENTS_CHAIN && (g->mpsc_mask || g->producers != 1))
+		return -EINVAL;
+	if (g->flags & ~BYTEOR_GEOM_F_MASK)
+		return -EINVAL;
+	if ((g->flags & BYTEOR_GEOM_F_FIXED) && kind != BYTEOR_KIND_SINGLE_RING)
 		return -EINVAL;
 	if (kind != BYTEOR_KIND_SEQUENCED_SLOTS)
 		for (i = 0; i < BYTEOR_MAX_STAGES; i++)
@@ -609,7 +630,7 @@ static inline int byteor_layout_compute(__u32 kind, const struct byteor_geometry
 
 	if (byteor_geometry_check(kind, g))
 		return -EINVAL;
-	stride = BYTEOR_SLOT_HEADER + g->slot_size;
+	stride = byteor_slot_header(g) + g->slot_size;
 	switch (kind) {
 	case BYTEOR_KIND_SINGLE_RING:
 		blocks = 1;
@@ -686,7 +707,8 @@ static inline int byteor_geometry_match(const struct byteor_geometry *have,
 	    (want->capacity && want->capacity != have->capacity) ||
 	    (want->queues && want->queues != have->queues) ||
 	    (want->producers && want->producers != have->producers) ||
-	    (want->mpsc_mask && want->mpsc_mask != have->mpsc_mask))
+	    (want->mpsc_mask && want->mpsc_mask != have->mpsc_mask) ||
+	    (want->flags && want->flags != have->flags))
 		return -EBADMSG;
 	for (i = 0; i < BYTEOR_MAX_STAGES; i++)
 		if (want->stage_deps[i] && want->stage_deps[i] != have->stage_deps[i])

@@ -105,8 +105,19 @@ TEST_F(cli, every_kind_can_be_created)
 	ASSERT_EQ(0, CTL("info k4 --json"));
 	EXPECT_EQ(0, JSON_OK("d['region']['geometry']['capacity'] == 1 << 20"
 			     " and d['region']['layout']['aux']['size'] == 1 << 20"));
+	EXPECT_EQ(0, CTL("create k6 --kind single-ring --slot-size 64 --capacity 64"
+			 " --fixed"));
+	ASSERT_EQ(0, CTL("info k6 --json"));
+	EXPECT_EQ(0, JSON_OK("d['region']['geometry']['fixed'] is True"
+			     " and d['region']['layout']['slot_stride'] == 64"));
+	ASSERT_EQ(0, CTL("info k1 --json"));
+	EXPECT_EQ(0, JSON_OK("d['region']['geometry']['fixed'] is False"
+			     " and d['region']['geometry']['flags'] == 0"));
+	/* Fixed-size is for single rings only: refused, exit 1. */
+	EXPECT_EQ(1, CTL("create k7 --kind events --slot-size 64 --capacity 64"
+			 " --fixed"));
 	ASSERT_EQ(0, CTL("list --json"));
-	EXPECT_EQ(0, JSON_OK("len(d['regions']) == 5"));
+	EXPECT_EQ(0, JSON_OK("len(d['regions']) == 6"));
 }
 
 TEST_F(cli, failures_exit_1_with_a_json_error)

@@ -44,14 +44,14 @@ static const struct ioc_desc iocs[] = {
 	    SPAN(struct byteor_create, reserved[0]),
 	    SPAN(struct byteor_create, reserved[1]),
 	    GEO_RES(struct byteor_create, 0), GEO_RES(struct byteor_create, 1),
-	    GEO_RES(struct byteor_create, 5), GEO_RES(struct byteor_create, 9) } },
+	    GEO_RES(struct byteor_create, 5), GEO_RES(struct byteor_create, 8) } },
 	{ "ATTACH", BYTEOR_IOC_ATTACH, sizeof(struct byteor_attach),
 	  BYTEOR_ATTACH_FLAGS, false, offsetof(struct byteor_attach, name),
 	  { SPAN(struct byteor_attach, reserved[0]),
 	    SPAN(struct byteor_attach, reserved[1]),
 	    SPAN(struct byteor_attach, reserved[2]),
 	    SPAN(struct byteor_attach, reserved[3]),
-	    GEO_RES(struct byteor_attach, 0), GEO_RES(struct byteor_attach, 9) } },
+	    GEO_RES(struct byteor_attach, 0), GEO_RES(struct byteor_attach, 8) } },
 	{ "INFO", BYTEOR_IOC_INFO, sizeof(struct byteor_info),
 	  BYTEOR_INFO_FLAGS, false, offsetof(struct byteor_info, name),
 	  { SPAN(struct byteor_info, reserved[0]),
@@ -529,26 +529,31 @@ TEST_F(dev, create_rejects_an_invalid_kind_version_geometry_or_mode)
 	int fd = bt_res_fd(&self->r, bt_open());
 	static const struct {
 		const char *what;
-		__u32 kind, version, slot, cap, queues, producers, mode;
+		__u32 kind, version, slot, cap, queues, producers, mode, flags;
 	} t[] = {
-		{ "kind 0", 0, 1, 64, 1024, 1, 1, 0666 },
-		{ "kind 6", 6, 1, 64, 1024, 1, 1, 0666 },
-		{ "ring version 2", 1, 2, 64, 1024, 1, 1, 0666 },
-		{ "ring version 0", 1, 0, 64, 1024, 1, 1, 0666 },
-		{ "slot size 0", 1, 1, 0, 1024, 1, 1, 0666 },
-		{ "slot size 7", 1, 1, 7, 1024, 1, 1, 0666 },
-		{ "slot size 12", 1, 1, 12, 1024, 1, 1, 0666 },
-		{ "slot size 64 KiB + 8", 1, 1, (64 << 10) + 8, 1024, 1, 1, 0666 },
-		{ "capacity 0", 1, 1, 64, 0, 1, 1, 0666 },
-		{ "capacity 1", 1, 1, 64, 1, 1, 1, 0666 },
-		{ "capacity 1000", 1, 1, 64, 1000, 1, 1, 0666 },
-		{ "capacity 2^31", 1, 1, 64, 1U << 31, 1, 1, 0666 },
-		{ "ring with 2 queues", 1, 1, 64, 1024, 2, 1, 0666 },
-		{ "ring with 0 queues", 1, 1, 64, 1024, 0, 1, 0666 },
-		{ "ring with 2 producers", 1, 1, 64, 1024, 1, 2, 0666 },
-		{ "mode 01000", 1, 1, 64, 1024, 1, 1, 01000 },
-		{ "mode 04666", 1, 1, 64, 1024, 1, 1, 04666 },
-		{ "journal capacity 2048", 4, 1, 64, 2048, 1, 1, 0666 },
+		{ "kind 0", 0, 1, 64, 1024, 1, 1, 0666, 0 },
+		{ "kind 6", 6, 1, 64, 1024, 1, 1, 0666, 0 },
+		{ "ring version 2", 1, 2, 64, 1024, 1, 1, 0666, 0 },
+		{ "ring version 0", 1, 0, 64, 1024, 1, 1, 0666, 0 },
+		{ "slot size 0", 1, 1, 0, 1024, 1, 1, 0666, 0 },
+		{ "slot size 7", 1, 1, 7, 1024, 1, 1, 0666, 0 },
+		{ "slot size 12", 1, 1, 12, 1024, 1, 1, 0666, 0 },
+		{ "slot size 64 KiB + 8", 1, 1, (64 << 10) + 8, 1024, 1, 1, 0666, 0 },
+		{ "capacity 0", 1, 1, 64, 0, 1, 1, 0666, 0 },
+		{ "capacity 1", 1, 1, 64, 1, 1, 1, 0666, 0 },
+		{ "capacity 1000", 1, 1, 64, 1000, 1, 1, 0666, 0 },
+		{ "capacity 2^31", 1, 1, 64, 1U << 31, 1, 1, 0666, 0 },
+		{ "ring with 2 queues", 1, 1, 64, 1024, 2, 1, 0666, 0 },
+		{ "ring with 0 queues", 1, 1, 64, 1024, 0, 1, 0666, 0 },
+		{ "ring with 2 producers", 1, 1, 64, 1024, 1, 2, 0666, 0 },
+		{ "mode 01000", 1, 1, 64, 1024, 1, 1, 01000, 0 },
+		{ "mode 04666", 1, 1, 64, 1024, 1, 1, 04666, 0 },
+		{ "journal capacity 2048", 4, 1, 64, 2048, 1, 1, 0666, 0 },
+		{ "fixed-size events chain", 2, BYTEOR_EVENTS_CHAIN_VERSION, 64,
+		  1024, 1, 1, 0666, BYTEOR_GEOM_F_FIXED },
+		{ "fixed-size journal", 4, 1, 64, 4096, 1, 1, 0666,
+		  BYTEOR_GEOM_F_FIXED },
+		{ "unknown geometry flag", 1, 1, 64, 1024, 1, 1, 0666, 1U << 9 },
 	};
 
 	if (!self->creator)
@@ -563,6 +568,7 @@ TEST_F(dev, create_rejects_an_invalid_kind_version_geometry_or_mode)
 		c.geometry.capacity = t[i].cap;
 		c.geometry.queues = t[i].queues;
 		c.geometry.producers = t[i].producers;
+		c.geometry.flags = t[i].flags;
 		c.mode = t[i].mode;
 		EXPECT_EQ(-EINVAL, bt_ioctl(fd, BYTEOR_IOC_CREATE, &c))
 			TH_LOG("%s", t[i].what);
@@ -678,6 +684,9 @@ static void geometry_case(struct byteor_geometry *g, unsigned int i)
 	case 6:
 		g->stage_deps[3] = 1;
 		break;
+	case 7:
+		g->flags = BYTEOR_GEOM_F_FIXED;	/* the ring is not fixed-size */
+		break;
 	}
 }
 
@@ -686,7 +695,7 @@ TEST_F(ring, attach_with_another_geometry_fails_ebadmsg)
 	struct byteor_attach a;
 	unsigned int i;
 
-	for (i = 0; i < 7; i++) {
+	for (i = 0; i < 8; i++) {
 		bt_attach_req(&a, self->name, BYTEOR_ROLE_CONSUMER);
 		geometry_case(&a.geometry, i);
 		EXPECT_EQ(-EBADMSG, attach_req_fresh(&self->r, &a)) TH_LOG("case %u", i);

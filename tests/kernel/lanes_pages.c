@@ -9,7 +9,8 @@
  * path, moving messages through many wrap-arounds takes no page fault,
  * minor or major, in any process (the library maps with MAP_POPULATE and
  * the module's pages are taken at create; a fresh attach finds the whole
- * region resident).  Each test logs its figures.
+ * region resident).  A fixed-size ring's 64-byte messages are one whole
+ * cache line each.  Each test logs its figures.
  */
 #include <sys/resource.h>
 #include "lanes_test.h"
@@ -208,6 +209,89 @@ TEST_F(pages, attach_maps_the_whole_region_resident)
 	EXPECT_EQ(1, self->rep[0].done);
 	EXPECT_LE(4096, size);
 	EXPECT_EQ(size, rss);
+}
+
+/*
+ * A fixed-size ring (BYTEOR_GEOM_F_FIXED) on the kernel backing: the
+ * kernel lays it out without slot headers, so each 64-byte message is one
+ * whole, aligned cache line; between processes, every event arrives whole
+ * and in order, claimed in batches of 1..32 and published full-size.
+ */
+static void fx_produce(const char *name)
+{
+	struct byteor_single_ring *tx = sr_attach(name, BYTEOR_ROLE_PRODUCER);
+	struct byteor_slot s[32];
+	__u64 seq = 0, w[SLOT / 8];
+	int k, i, j;
+
+	while (seq < EVENTS) {
+		k = byteor_single_ring_claim(tx, s, (unsigned int)(seq % 32) + 1);
+		if (k < 1)
+			LN_DIE(3, "claim: %s", byteor_strerror(k));
+		if ((__u64)k > EVENTS - seq)
+			k = (int)(EVENTS - seq);
+		for (i = 0; i < k; i++, seq++) {
+			for (j = 0; j < SLOT / 8; j++)
+				w[j] = seq * 8 + (__u64)j;
+			memcpy(s[i].data, w, SLOT);
+		}
+		if (byteor_single_ring_publish(tx, NULL, (unsigned int)k) != k)
+			LN_DIE(3, "publish");
+	}
+	byteor_single_ring_detach(tx);
+	_exit(0);
+}
+
+static void fx_consume(const char *name)
+{
+	struct byteor_single_ring *rx = sr_attach(name, BYTEOR_ROLE_CONSUMER);
+	struct byteor_slot s[32];
+	__u64 next = 0, w[SLOT / 8];
+	int k, i, j;
+
+	while (next < EVENTS) {
+		k = byteor_single_ring_peek(rx, s, 32);
+		if (k < 1)
+			LN_DIE(3, "peek: %s", byteor_strerror(k));
+		for (i = 0; i < k; i++, next++) {
+			if (s[i].len != SLOT || (unsigned long)s[i].data % 64)
+				LN_DIE(4, "event %llu: len %u at %p",
+				       (unsigned long long)next, s[i].len,
+				       s[i].data);
+			memcpy(w, s[i].data, SLOT);
+			for (j = 0; j < SLOT / 8; j++)
+				if (w[j] != next * 8 + (__u64)j)
+					LN_DIE(5, "event %llu: word %d is %llu",
+					       (unsigned long long)next, j,
+					       (unsigned long long)w[j]);
+		}
+		byteor_single_ring_release(rx, (unsigned int)k);
+	}
+	byteor_single_ring_detach(rx);
+	_exit(0);
+}
+
+TEST_F_TIMEOUT(pages, fixed_size_ring_slots_are_whole_cache_lines, 60)
+{
+	struct byteor_geometry g = ln_geom(SLOT, CAP, 1, 1);
+	const char *name = bt_res_name(&self->res, "pg-fixed");
+	struct byteor_region_info info;
+	pid_t p, c;
+
+	g.flags = BYTEOR_GEOM_F_FIXED;
+	ASSERT_EQ(0, ln_create(name, BYTEOR_KIND_SINGLE_RING, &g, &info));
+	EXPECT_EQ((__u32)SLOT, info.layout.slot_stride);
+	EXPECT_EQ(BYTEOR_GEOM_F_FIXED, info.geometry.flags);
+	c = ln_fork(&self->res);
+	ASSERT_LE(0, c);
+	if (!c)
+		fx_consume(name);
+	p = ln_fork(&self->res);
+	ASSERT_LE(0, p);
+	if (!p)
+		fx_produce(name);
+	EXPECT_EQ(0, bt_res_wait(&self->res, p));
+	EXPECT_EQ(0, bt_res_wait(&self->res, c));
 }
 
 /* ---- events chain, MPSC queue ------------------------------------------- */

@@ -7,7 +7,8 @@
  *
  * Region layout (BYTEOR_KIND_SINGLE_RING): control block 0 is a struct
  * __byteor_spsc_ctl; the slots area holds capacity slots of slot_stride
- * bytes, each a 4-byte payload length, 4 reserved bytes and the payload.
+ * bytes, each a 4-byte payload length, 4 reserved bytes and the payload -
+ * or, in a fixed-size ring (BYTEOR_GEOM_F_FIXED), the payload alone.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -243,7 +244,7 @@ int byteor_attach_single_ring(const struct byteor_attach_options *o, int role,
 	 */
 	if (r->reg->info.kind != BYTEOR_KIND_SINGLE_RING ||
 	    !byteor_is_pow2(g->capacity) ||
-	    l->slot_stride != BYTEOR_SLOT_HEADER + g->slot_size ||
+	    l->slot_stride != byteor_slot_header(g) + g->slot_size ||
 	    l->area_size[BYTEOR_AREA_CONTROL] < sizeof(struct __byteor_spsc_ctl) ||
 	    l->area_size[BYTEOR_AREA_SLOTS] < (__u64)g->capacity * l->slot_stride ||
 	    l->nr_claims < 2) {
@@ -342,6 +343,9 @@ int byteor_single_ring_send_timed(struct byteor_single_ring *r,
 		return -EBADF;
 	if (__BYTEOR_UNLIKELY(len > r->q.slot_size))
 		return -EMSGSIZE;
+	/* A fixed-size ring carries slot_size-byte messages only. */
+	if (__BYTEOR_UNLIKELY(!r->q.hdr && len != r->q.slot_size))
+		return -EINVAL;
 	ret = byteor_single_ring_claim_timed(r, &s, 1, timeout_ns);
 	if (__BYTEOR_UNLIKELY(ret < 0))
 		return ret;

@@ -275,7 +275,8 @@ static inline void __byteor_spsc_init(struct __byteor_spsc *q, void *ctl,
 	q->cap = g->capacity;
 	q->mask = (__u64)g->capacity - 1;
 	q->slot_size = g->slot_size;
-	q->stride = BYTEOR_SLOT_HEADER + g->slot_size;
+	q->hdr = byteor_slot_header(g);
+	q->stride = q->hdr + g->slot_size;
 	h = atomic_load_explicit(&q->ctl->prod.pos, memory_order_acquire);
 	t = atomic_load_explicit(&q->ctl->cons.pos, memory_order_acquire);
 	if (h - t > q->cap) {

@@ -47,6 +47,7 @@ static const char usage_text[] =
 "  create NAME --kind KIND --slot-size N --capacity N\n"
 "         [--queues N] [--producers N] [--mpsc-mask M]\n"
 "         [--stage-deps M0,M1,...] [--size BYTES] [--mode OCTAL]\n"
+"         [--fixed]  (single ring: fixed-size messages, no slot header)\n"
 "  destroy NAME\n"
 "  list\n"
 "  info NAME\n"
@@ -166,7 +167,7 @@ static int parse_backing(const char *s, enum byteor_backing *b)
 enum {
 	OPT_BACKING = 256, OPT_DIR, OPT_JSON, OPT_KIND, OPT_SLOT, OPT_CAP,
 	OPT_QUEUES, OPT_PRODUCERS, OPT_MPSC, OPT_DEPS, OPT_SIZE, OPT_MODE,
-	OPT_HELP, OPT_VERSION,
+	OPT_FIXED, OPT_HELP, OPT_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -182,6 +183,7 @@ static const struct option long_opts[] = {
 	{ "stage-deps", required_argument, NULL, OPT_DEPS },
 	{ "size", required_argument, NULL, OPT_SIZE },
 	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "fixed", no_argument, NULL, OPT_FIXED },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -226,13 +228,16 @@ static int parse_create_opt(struct ctl *c, int opt, const char *arg)
 		return 0;
 	case OPT_MODE:
 		return parse_mode(arg, &o->mode);
+	case OPT_FIXED:
+		o->geometry.flags |= BYTEOR_GEOM_F_FIXED;
+		return 0;
 	}
 	return usage_error("%s", "internal: unknown option");
 }
 
 static bool is_create_opt(int opt)
 {
-	return opt >= OPT_KIND && opt <= OPT_MODE;
+	return opt >= OPT_KIND && opt <= OPT_FIXED;
 }
 
 static int parse_opt(struct ctl *c, int opt, const char *arg)
@@ -358,7 +363,8 @@ static void json_geometry(const struct byteor_geometry *g)
 	       (uint64_t)g->mpsc_mask);
 	for (i = 0; i < BYTEOR_MAX_STAGES; i++)
 		printf("%s%u", i ? "," : "", g->stage_deps[i]);
-	printf("]}");
+	printf("],\"flags\":%u,\"fixed\":%s}", g->flags,
+	       g->flags & BYTEOR_GEOM_F_FIXED ? "true" : "false");
 }
 
 static void json_layout(const struct byteor_layout *l)
@@ -421,8 +427,9 @@ static void text_region(const struct byteor_region_info *r)
 	printf("generation:  %" PRIu64 "\n", (uint64_t)r->generation);
 	printf("owner:       %u:%u mode %04o\n", r->uid, r->gid, r->mode);
 	printf("geometry:    slot_size %u capacity %u queues %u producers %u"
-	       " mpsc_mask 0x%" PRIx64 "\n", g->slot_size, g->capacity, g->queues,
-	       g->producers, (uint64_t)g->mpsc_mask);
+	       " mpsc_mask 0x%" PRIx64 "%s\n", g->slot_size, g->capacity,
+	       g->queues, g->producers, (uint64_t)g->mpsc_mask,
+	       g->flags & BYTEOR_GEOM_F_FIXED ? " fixed" : "");
 	if (r->kind == BYTEOR_KIND_SEQUENCED_SLOTS) {
 		printf("stage_deps: ");
 		for (i = 0; i < g->queues && i < BYTEOR_MAX_STAGES; i++)
