@@ -10,7 +10,8 @@
  *	bench [-q] [-o outdir] [-s sections]
  *	  -q          quick: one repetition, small counts (development only)
  *	  -o dir      where results.json, .dat files and PNGs go
- *	  -s list     comma-separated sections: floors,spsc,rtt,mpsc,seq,fanout,wake,kernel
+ *	  -s list     comma-separated sections:
+ *	              floors,spsc,rtt,mpsc,seq,fanout,journal,wake,kernel
  *
  * Environment: BENCH_DIR_4K (a /dev/shm directory for byteor's userspace
  * backing), BENCH_DIR_2M (a hugetlbfs mount, or empty), BENCH_JAVA (the
@@ -39,8 +40,8 @@ enum { V_T4K, V_P4K, V_T2M, V_P2M, V_MAX };
 static const char *const vname[V_MAX] = { "threads 4K", "procs 4K", "threads 2M", "procs 2M" };
 
 static const struct subject *const spsc_subjects[] = {
-	&subj_byteor_ring, &subj_byteor_events, &subj_minimal, &subj_rigtorp,
-	&subj_rte_noeal, &subj_rte_eal, &subj_ck, &subj_boost, &subj_rwq, NULL,
+	&subj_byteor_ring, &subj_byteor_fixed, &subj_byteor_events, &subj_minimal,
+	&subj_rigtorp, &subj_rte_noeal, &subj_rte_eal, &subj_ck, &subj_boost, &subj_rwq, NULL,
 };
 
 /* byteor lanes and the reference run in every variant; peers in threads 4K. */
@@ -50,7 +51,8 @@ static int runs_in(const struct subject *s, int v)
 		return 1;
 	if ((v == V_T2M || v == V_P2M) && !hugepages_ok)
 		return 0;
-	if (s != &subj_byteor_ring && s != &subj_byteor_events && s != &subj_minimal)
+	if (s != &subj_byteor_ring && s != &subj_byteor_fixed &&
+	    s != &subj_byteor_events && s != &subj_minimal)
 		return 0;
 	if ((v == V_P4K || v == V_P2M) && !(s->caps & CAP_PROC))
 		return 0;
@@ -326,11 +328,14 @@ static double pct(const char *section, const char *subject, const char *cfg, dou
 	return f && f->h && f->h->count ? tsc_ns(hist_pct(f->h, p)) : 0;
 }
 
-static void spsc_targets(void)
+/*
+ * The SPSC targets for one flavour of the single ring: @ring is its
+ * subject name, @tag starts each target's name ("ring", "fixed ring").
+ */
+static void spsc_targets(const char *ring, const char *tag)
 {
 	static const unsigned int cap[2] = { 4096, 65536 };
-	char c1[96], c32[96], c64[96], c64b[96], how[200], name[96];
-	const char *ring = "byteor-ring";
+	char c1[96], c32[96], c64[96], c64b[96], how[200], name[128];
 	int ic, k;
 
 	for (ic = 0; ic < 2; ic++) {
@@ -341,42 +346,46 @@ static void spsc_targets(void)
 		cfg_name(c64, sizeof(c64), 64, cap[ic], 1, V_T4K);
 		cfg_name(c64b, sizeof(c64b), 64, cap[ic], 32, V_T4K);
 		snprintf(how, sizeof(how), "8B single-op, cap %u, threads 4K", cap[ic]);
-		snprintf(name, sizeof(name), "ring 8B single-op / minimal (c%u)", cap[ic]);
+		snprintf(name, sizeof(name), "%s 8B single-op / minimal (c%u)", tag, cap[ic]);
 		target(name, ratio(med("spsc", ring, c1), med("spsc", "minimal", c1)), 1.0, 1, how);
-		snprintf(name, sizeof(name), "ring 8B single-op / rigtorp (c%u)", cap[ic]);
+		snprintf(name, sizeof(name), "%s 8B single-op / rigtorp (c%u)", tag, cap[ic]);
 		target(name, ratio(med("spsc", ring, c1), med("spsc", "rigtorp", c1)), 1.3, 1, how);
-		snprintf(name, sizeof(name), "ring 8B single-op / rte_ring single-op (c%u)", cap[ic]);
+		snprintf(name, sizeof(name), "%s 8B single-op / rte_ring single-op (c%u)", tag, cap[ic]);
 		target(name, ratio(med("spsc", ring, c1), med("spsc", "rte-ring", c1)), 2.5, 1, how);
-		snprintf(name, sizeof(name), "ring 8B single-op / rte_ring burst-32 (c%u)", cap[ic]);
+		snprintf(name, sizeof(name), "%s 8B single-op / rte_ring burst-32 (c%u)", tag, cap[ic]);
 		target(name, ratio(med("spsc", ring, c1), med("spsc", "rte-ring", c32)), 1.0, 1,
 		       "ring single-op vs rte_ring burst 32, 8B, threads 4K");
 		for (k = 0; spsc_subjects[k]; k++)
-			if (spsc_subjects[k] != &subj_byteor_ring &&
+			if (strncmp(spsc_subjects[k]->name, "byteor", 6) &&
 			    med("spsc", spsc_subjects[k]->name, c64) > best)
 				best = med("spsc", spsc_subjects[k]->name, c64);
-		snprintf(name, sizeof(name), "ring 64B single-op / best other 64B single-op (c%u)", cap[ic]);
+		snprintf(name, sizeof(name), "%s 64B single-op / best other 64B single-op (c%u)", tag, cap[ic]);
 		target(name, ratio(med("spsc", ring, c64), best), 0.95, 1, "64B single-op, threads 4K");
-		snprintf(name, sizeof(name), "ring 8B batch-32 / minimal batch-32 (c%u)", cap[ic]);
+		snprintf(name, sizeof(name), "%s 8B batch-32 / minimal batch-32 (c%u)", tag, cap[ic]);
 		target(name, ratio(med("spsc", ring, c32), med("spsc", "minimal", c32)), 1.0, 1,
 		       "8B batch 32, threads 4K");
-		snprintf(name, sizeof(name), "ring 8B batch-32 / rte_ring burst-32 (c%u)", cap[ic]);
+		snprintf(name, sizeof(name), "%s 8B batch-32 / rte_ring burst-32 (c%u)", tag, cap[ic]);
 		target(name, ratio(med("spsc", ring, c32), med("spsc", "rte-ring", c32)), 1.8, 1,
 		       "8B batch 32, threads 4K");
 	}
-	target("ring round trip p50 / floor-2lines p50",
+	snprintf(name, sizeof(name), "%s round trip p50 / floor-2lines p50", tag);
+	target(name,
 	       ratio(pct("rtt", ring, "8B, threads 4K", 50),
 		     pct("rtt", "floor-2lines", "8B, threads 4K", 50)), 1.1, 0,
 	       "8B, threads 4K, distributions over all repetitions");
-	target("ring round trip p99 / floor-2lines p99",
+	snprintf(name, sizeof(name), "%s round trip p99 / floor-2lines p99", tag);
+	target(name,
 	       ratio(pct("rtt", ring, "8B, threads 4K", 99),
 		     pct("rtt", "floor-2lines", "8B, threads 4K", 99)), 1.15, 0,
 	       "8B, threads 4K");
 	cfg_name(c1, sizeof(c1), 8, 4096, 1, V_P4K);
 	cfg_name(c32, sizeof(c32), 8, 4096, 1, V_T4K);
-	target("ring processes vs threads: throughput threads/procs",
+	snprintf(name, sizeof(name), "%s processes vs threads: throughput threads/procs", tag);
+	target(name,
 	       ratio(med("spsc", ring, c32), med("spsc", ring, c1)), 1.05, 0,
 	       "8B single-op cap 4096, 4K pages");
-	target("ring processes vs threads: round trip p50 procs/threads",
+	snprintf(name, sizeof(name), "%s processes vs threads: round trip p50 procs/threads", tag);
+	target(name,
 	       ratio(pct("rtt", ring, "8B, procs 4K", 50), pct("rtt", ring, "8B, threads 4K", 50)),
 	       1.05, 0, "8B, 4K pages");
 }
@@ -464,8 +473,10 @@ int main(int argc, char **argv)
 		bench_spsc_rtt();
 		print_section("rtt", "SPSC round trip (two lanes)", "floor-2lines", spsc_peers);
 	}
-	if (want(sections, "spsc") || want(sections, "rtt"))
-		spsc_targets();
+	if (want(sections, "spsc") || want(sections, "rtt")) {
+		spsc_targets("byteor-ring", "ring");
+		spsc_targets("byteor-fixed", "fixed ring");
+	}
 	if (want(sections, "mpsc")) {
 		bench_mpsc();
 		print_section("mpsc", "MPSC throughput", NULL, mpsc_peers);
@@ -474,6 +485,8 @@ int main(int argc, char **argv)
 		bench_seq(out);
 	if (want(sections, "fanout"))
 		bench_fanout();
+	if (want(sections, "journal"))
+		bench_journal();
 	if (want(sections, "wake"))
 		bench_wake();
 	if (want(sections, "kernel"))

@@ -132,6 +132,7 @@ struct subject {
 };
 
 extern const struct subject subj_minimal, subj_rigtorp, subj_byteor_ring,
+	subj_byteor_fixed,
 	subj_byteor_events, subj_rte_noeal, subj_rte_eal, subj_ck, subj_boost,
 	subj_rwq, subj_byteor_mpsc, subj_rte_mpsc;
 
@@ -199,6 +200,7 @@ void bench_spsc(void);
 void bench_mpsc(void);
 void bench_seq(const char *outdir);
 void bench_fanout(void);
+void bench_journal(void);
 void bench_wake(void);
 void bench_kernel(void);
 

@@ -120,7 +120,7 @@ struct bctx {
 	int events;
 };
 
-static int ring_setup(void **ctx, int nlanes)
+static int ring_setup_flags(void **ctx, int nlanes, __u32 flags)
 {
 	struct bctx *c = calloc(1, sizeof(*c));
 	int i, ret;
@@ -130,7 +130,7 @@ static int ring_setup(void **ctx, int nlanes)
 		struct byteor_region_options o = {
 			.kind = BYTEOR_KIND_SINGLE_RING,
 			.geometry = { .slot_size = R->payload, .capacity = R->capacity,
-				      .queues = 1, .producers = 1 },
+				      .queues = 1, .producers = 1, .flags = flags },
 			.backing = BYTEOR_BACKING_USER,
 			.dir = R->dir,
 		};
@@ -146,6 +146,17 @@ static int ring_setup(void **ctx, int nlanes)
 	}
 	*ctx = c;
 	return 0;
+}
+
+static int ring_setup(void **ctx, int nlanes)
+{
+	return ring_setup_flags(ctx, nlanes, 0);
+}
+
+/* A fixed-size ring: no slot header, 64-byte messages in 64-byte slots. */
+static int fixed_setup(void **ctx, int nlanes)
+{
+	return ring_setup_flags(ctx, nlanes, BYTEOR_GEOM_F_FIXED);
 }
 
 static void b_teardown(void *ctx)
@@ -208,6 +219,16 @@ static int ring_rtt(void *ctx, int role)
 	byteor_single_ring_detach(b);
 	return ret;
 }
+
+const struct subject subj_byteor_fixed = {
+	.name = "byteor-fixed",
+	.desc = "byteor single ring, fixed-size (BYTEOR_GEOM_F_FIXED: no slot header, stride = payload): claim/publish + peek/release in place",
+	.caps = CAP_PROC | CAP_HUGE | CAP_BATCH | CAP_ZEROCOPY,
+	.setup = fixed_setup,
+	.teardown = b_teardown,
+	.tput = ring_tput,
+	.rtt = ring_rtt,
+};
 
 const struct subject subj_byteor_ring = {
 	.name = "byteor-ring",
