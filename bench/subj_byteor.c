@@ -3,7 +3,9 @@
  * subj_byteor.c - byteor's lanes through the public API (libbyteor.a):
  * the single ring, an events chain's SPSC queue, an events chain's MPSC
  * queue.  Zero-copy: the producer claims slots and writes the payload in
- * place, the consumer peeks in place and releases.  Calls are non-blocking
+ * place, the consumer peeks in place and releases; the single ring's
+ * batches go as spans (byteor_single_ring_claim_span / _peek_span), the
+ * events queues' as slot descriptors.  Calls are non-blocking
  * (timeout 0: -EAGAIN when full / empty) and the loop polls, exactly as it
  * does for every other subject.  Regions are created by the parent on the
  * userspace backing (R->dir: a /dev/shm directory for 4 KiB pages, a
@@ -61,19 +63,20 @@ static inline __attribute__((always_inline)) int q_tx1(lane_t *q, unsigned p, ui
 	return 1;
 }
 
+/* Batches go as spans: one struct for the batch, nothing per slot. */
 static inline __attribute__((always_inline)) unsigned q_txn(lane_t *q, unsigned p,
 							     unsigned n, uint64_t seq)
 {
-	struct byteor_slot s[64];
-	int k = byteor_single_ring_claim(q, s, n), i;
+	struct byteor_span sp;
+	int k = byteor_single_ring_claim_span(q, &sp, n), i;
 
 	if (k <= 0) {
 		if (k != -EAGAIN)
-			fatal(k, "single_ring_claim");
+			fatal(k, "single_ring_claim_span");
 		return 0;
 	}
 	for (i = 0; i < k; i++)
-		msg_fill(s[i].data, p, seq + (uint64_t)i);
+		msg_fill(byteor_span_at(&sp, (unsigned)i), p, seq + (uint64_t)i);
 	byteor_single_ring_publish(q, NULL, (unsigned)k);
 	return (unsigned)k;
 }
@@ -97,17 +100,17 @@ static inline __attribute__((always_inline)) int q_rx1(lane_t *q, unsigned p, ui
 static inline __attribute__((always_inline)) unsigned q_rxn(lane_t *q, unsigned p, unsigned n,
 							     uint64_t *next, uint64_t *bad)
 {
-	struct byteor_slot s[64];
-	int k = byteor_single_ring_peek(q, s, n), i;
+	struct byteor_span sp;
+	int k = byteor_single_ring_peek_span(q, &sp, n), i;
 
 	(void)p;
 	if (k <= 0) {
 		if (k != -EAGAIN)
-			fatal(k, "single_ring_peek");
+			fatal(k, "single_ring_peek_span");
 		return 0;
 	}
 	for (i = 0; i < k; i++)
-		*bad |= *(const uint64_t *)s[i].data ^ (*next)++;
+		*bad |= *(const uint64_t *)byteor_span_at(&sp, (unsigned)i) ^ (*next)++;
 	byteor_single_ring_release(q, (unsigned)k);
 	return (unsigned)k;
 }
@@ -222,7 +225,7 @@ static int ring_rtt(void *ctx, int role)
 
 const struct subject subj_byteor_fixed = {
 	.name = "byteor-fixed",
-	.desc = "byteor single ring, fixed-size (BYTEOR_GEOM_F_FIXED: no slot header, stride = payload): claim/publish + peek/release in place",
+	.desc = "byteor single ring, fixed-size (BYTEOR_GEOM_F_FIXED: no slot header, stride = payload): claim/publish + peek/release in place, batches as spans",
 	.caps = CAP_PROC | CAP_HUGE | CAP_BATCH | CAP_ZEROCOPY,
 	.setup = fixed_setup,
 	.teardown = b_teardown,
@@ -232,7 +235,7 @@ const struct subject subj_byteor_fixed = {
 
 const struct subject subj_byteor_ring = {
 	.name = "byteor-ring",
-	.desc = "byteor single ring: claim/publish + peek/release in place (libbyteor.a, non-blocking calls)",
+	.desc = "byteor single ring: claim/publish + peek/release in place, batches as spans (libbyteor.a, non-blocking calls)",
 	.caps = CAP_PROC | CAP_HUGE | CAP_BATCH | CAP_ZEROCOPY,
 	.setup = ring_setup,
 	.teardown = b_teardown,

@@ -49,6 +49,49 @@ struct byteor_slot {
 };
 #endif
 
+/*
+ * struct byteor_span - slots of a claim or a peek that follow each other
+ * in memory (single ring): slot i's payload is at data + i * stride, for
+ * i < count.  Cheaper than descriptors for a batch: nothing is written per
+ * slot.  Read it with byteor_span_at() and byteor_span_len().
+ * @data:      payload of the first slot
+ * @stride:    bytes from one slot's payload to the next one's
+ * @count:     slots
+ * @slot_size: payload bytes of a slot
+ * @hdr:       slot header bytes (8, or 0 in a fixed-size ring)
+ */
+struct byteor_span {
+	unsigned char *data;
+	__u32 stride;
+	__u32 count;
+	__u32 slot_size;
+	__u32 hdr;
+};
+
+/* Payload of slot @i of span @sp (@i < sp->count). */
+static inline void *byteor_span_at(const struct byteor_span *sp,
+				   unsigned int i)
+{
+	return sp->data + (size_t)i * sp->stride;
+}
+
+/*
+ * Published length of slot @i of a peeked span: its header, read once and
+ * clamped to slot_size (the peek checked it; a peer rewriting it since
+ * cannot make it an overrun); slot_size in a fixed-size ring.
+ */
+static inline __u32 byteor_span_len(const struct byteor_span *sp,
+				    unsigned int i)
+{
+	__u32 len;
+
+	if (!sp->hdr)
+		return sp->slot_size;
+	len = __atomic_load_n((__u32 *)(sp->data + (size_t)i * sp->stride -
+					sp->hdr), __ATOMIC_RELAXED);
+	return len < sp->slot_size ? len : sp->slot_size;
+}
+
 /* The longest single claim / peek (larger requests are clamped). */
 #ifndef BYTEOR_BATCH_MAX
 #define BYTEOR_BATCH_MAX	65535U
@@ -163,22 +206,27 @@ static inline unsigned int __byteor_spsc_fill(struct __byteor_spsc *q,
 					      struct byteor_slot *s,
 					      unsigned int k)
 {
+	/*
+	 * Locals: the stores into s[] could alias q's fields as far as the
+	 * compiler knows, which would reload them every slot.
+	 */
+	unsigned char *const ring = q->ring;
+	const __u32 hdr = q->hdr, size = q->slot_size, stride = q->stride;
+	unsigned char *const end = ring + q->cap * stride;
 	unsigned char *p = __byteor_spsc_slot(q, q->pos);
-	unsigned char *end = q->ring + q->cap * q->stride;
 	unsigned int i;
 
-	for (i = 0; i < k; i++) {
-		if (q->hdr)
-			__atomic_store_n((__u32 *)p, q->slot_size,
-					 __ATOMIC_RELAXED);
-		s[i].data = p + q->hdr;
-		s[i].len = q->slot_size;
-		s[i].reserved = 0;
-		p += q->stride;
-		if (__BYTEOR_UNLIKELY(p == end))
-			p = q->ring;
-	}
 	q->claimed = k;
+	for (i = 0; i < k; i++) {
+		if (hdr)
+			__atomic_store_n((__u32 *)p, size, __ATOMIC_RELAXED);
+		s[i].data = p + hdr;
+		s[i].len = size;
+		s[i].reserved = 0;
+		p += stride;
+		if (__BYTEOR_UNLIKELY(p == end))
+			p = ring;
+	}
 	return k;
 }
 
@@ -192,24 +240,26 @@ static inline unsigned int __byteor_spsc_read(const struct __byteor_spsc *q,
 					      struct byteor_slot *s,
 					      unsigned int k)
 {
+	unsigned char *const ring = q->ring;	/* locals: see _fill() */
+	const __u32 hdr = q->hdr, size = q->slot_size, stride = q->stride;
+	unsigned char *const end = ring + q->cap * stride;
 	unsigned char *p = __byteor_spsc_slot(q, q->pos);
-	unsigned char *end = q->ring + q->cap * q->stride;
 	unsigned int i;
 
 	for (i = 0; i < k; i++) {
-		__u32 len = q->slot_size;
+		__u32 len = size;
 
-		if (q->hdr) {
+		if (hdr) {
 			len = __atomic_load_n((__u32 *)p, __ATOMIC_RELAXED);
-			if (__BYTEOR_UNLIKELY(len > q->slot_size))
+			if (__BYTEOR_UNLIKELY(len > size))
 				break;
 		}
-		s[i].data = p + q->hdr;
+		s[i].data = p + hdr;
 		s[i].len = len;
 		s[i].reserved = 0;
-		p += q->stride;
+		p += stride;
 		if (__BYTEOR_UNLIKELY(p == end))
-			p = q->ring;
+			p = ring;
 	}
 	return i;
 }
@@ -230,14 +280,14 @@ static inline int __byteor_spsc_idle(const struct __byteor_spsc *q)
 }
 
 /*
- * __byteor_spsc_try_claim() - the inline claim: up to @n slots if at least
- * one is free by the cached consumer position or by one fresh acquire load
- * of it that is sane (at most a ring behind).
- * Return: slots claimed (> 0), -EAGAIN (full, non-blocking handle), or 0:
- * take the out-of-line path.
+ * __byteor_spsc_try_room() - how many of @n slots the inline claim may
+ * take: at least one free by the cached consumer position or by one fresh
+ * acquire load of it that is sane (at most a ring behind).
+ * Return: slots (1..@n), -EAGAIN (full, non-blocking handle), or 0: take
+ * the out-of-line path.
  */
-static inline int __byteor_spsc_try_claim(struct __byteor_spsc *q,
-					  struct byteor_slot *s, unsigned int n)
+static inline int __byteor_spsc_try_room(struct __byteor_spsc *q,
+					 unsigned int n)
 {
 	__u64 room, t;
 
@@ -260,7 +310,59 @@ static inline int __byteor_spsc_try_claim(struct __byteor_spsc *q,
 		if (room < n)
 			n = (unsigned int)room;
 	}
-	return (int)__byteor_spsc_fill(q, s, n);
+	return (int)n;
+}
+
+/*
+ * __byteor_spsc_try_claim() - the inline claim: up to @n slots as
+ * descriptors.  Return: as __byteor_spsc_try_room().
+ */
+static inline int __byteor_spsc_try_claim(struct __byteor_spsc *q,
+					  struct byteor_slot *s, unsigned int n)
+{
+	int k = __byteor_spsc_try_room(q, n);
+
+	return k > 0 ? (int)__byteor_spsc_fill(q, s, (unsigned int)k) : k;
+}
+
+/* Slots from q->pos on before the ring wraps, at most @k. */
+static inline unsigned int __byteor_spsc_contig(const struct __byteor_spsc *q,
+						unsigned int k)
+{
+	__u64 left = q->cap - (q->pos & q->mask);
+
+	return left < k ? (unsigned int)left : k;
+}
+
+/*
+ * __byteor_spsc_try_claim_span() - the inline span claim: up to @n free
+ * slots that follow each other in memory (a claim stops at the ring's
+ * end), described by one struct byteor_span.  Headers get slot_size, as
+ * in a descriptor claim.  Return: as __byteor_spsc_try_room().
+ */
+static inline int __byteor_spsc_try_claim_span(struct __byteor_spsc *q,
+					       struct byteor_span *sp,
+					       unsigned int n)
+{
+	int k = __byteor_spsc_try_room(q, n);
+	unsigned char *p;
+	unsigned int i;
+
+	if (k <= 0)
+		return k;
+	k = (int)__byteor_spsc_contig(q, (unsigned int)k);
+	p = __byteor_spsc_slot(q, q->pos);
+	if (q->hdr)
+		for (i = 0; i < (unsigned int)k; i++)
+			__atomic_store_n((__u32 *)(p + (size_t)i * q->stride),
+					 q->slot_size, __ATOMIC_RELAXED);
+	sp->data = p + q->hdr;
+	sp->stride = q->stride;
+	sp->count = (__u32)k;
+	sp->slot_size = q->slot_size;
+	sp->hdr = q->hdr;
+	q->claimed = (__u64)k;
+	return k;
 }
 
 /*
@@ -304,15 +406,14 @@ static inline int __byteor_spsc_publish(struct __byteor_spsc *q,
 }
 
 /*
- * __byteor_spsc_try_peek() - the inline peek: up to @n slots if at least
- * one is published by the cached producer position or by one fresh
- * acquire load of it that is sane (at most a ring ahead), and the first
- * slot's length is sane.
- * Return: slots (> 0), -EAGAIN (empty, non-blocking handle), or 0: take
+ * __byteor_spsc_try_avail() - how many of @n slots the inline peek may
+ * look at: at least one published by the cached producer position or by
+ * one fresh acquire load of it that is sane (at most a ring ahead).
+ * Return: slots (1..@n), -EAGAIN (empty, non-blocking handle), or 0: take
  * the out-of-line path.
  */
-static inline int __byteor_spsc_try_peek(struct __byteor_spsc *q,
-					 struct byteor_slot *s, unsigned int n)
+static inline int __byteor_spsc_try_avail(struct __byteor_spsc *q,
+					  unsigned int n)
 {
 	__u64 avail, h;
 
@@ -335,7 +436,53 @@ static inline int __byteor_spsc_try_peek(struct __byteor_spsc *q,
 		if (avail < n)
 			n = (unsigned int)avail;
 	}
-	return (int)__byteor_spsc_read(q, s, n);
+	return (int)n;
+}
+
+/*
+ * __byteor_spsc_try_peek() - the inline peek: up to @n published slots as
+ * descriptors, the first one's length sane.  Return: as
+ * __byteor_spsc_try_avail().
+ */
+static inline int __byteor_spsc_try_peek(struct __byteor_spsc *q,
+					 struct byteor_slot *s, unsigned int n)
+{
+	int k = __byteor_spsc_try_avail(q, n);
+
+	return k > 0 ? (int)__byteor_spsc_read(q, s, (unsigned int)k) : k;
+}
+
+/*
+ * __byteor_spsc_try_peek_span() - the inline span peek: up to @n published
+ * slots that follow each other in memory, every length checked (the span
+ * ends before a corrupt one; a corrupt first one goes out of line, which
+ * says -EBADMSG).  Return: as __byteor_spsc_try_avail().
+ */
+static inline int __byteor_spsc_try_peek_span(struct __byteor_spsc *q,
+					      struct byteor_span *sp,
+					      unsigned int n)
+{
+	int k = __byteor_spsc_try_avail(q, n);
+	unsigned char *p;
+	unsigned int i;
+
+	if (k <= 0)
+		return k;
+	k = (int)__byteor_spsc_contig(q, (unsigned int)k);
+	p = __byteor_spsc_slot(q, q->pos);
+	if (q->hdr)
+		for (i = 0; i < (unsigned int)k; i++)
+			if (__BYTEOR_UNLIKELY(__atomic_load_n((__u32 *)(p + (size_t)i * q->stride),
+							      __ATOMIC_RELAXED) > q->slot_size)) {
+				k = (int)i;
+				break;
+			}
+	sp->data = p + q->hdr;
+	sp->stride = q->stride;
+	sp->count = (__u32)k;
+	sp->slot_size = q->slot_size;
+	sp->hdr = q->hdr;
+	return k;
 }
 
 /*

@@ -74,6 +74,10 @@
  *
  *	consumer: n = byteor_single_ring_peek(rx, s, 16); use s[0..n);
  *		  byteor_single_ring_release(rx, n);
+ *	batches as spans (no descriptor per slot):
+ *		  n = byteor_single_ring_peek_span(rx, &sp, 32);
+ *		  use byteor_span_at(&sp, i), byteor_span_len(&sp, i), i < n;
+ *		  byteor_single_ring_release(rx, n);
  *	      or: len = byteor_single_ring_recv(rx, buf, sizeof(buf));
  */
 #ifndef _BYTEOR_SINGLE_RING_H
@@ -284,6 +288,60 @@ static inline int byteor_single_ring_release(struct byteor_single_ring *r,
 	if (__BYTEOR_LIKELY(q->fast & __BYTEOR_FAST_RX))
 		return __byteor_spsc_release(q, n);
 	return __byteor_single_ring_release(r, n);
+}
+
+/**
+ * byteor_single_ring_claim_span() - claim up to @n free slots that follow
+ * each other in memory (producer).
+ * @r:  producer handle
+ * @sp: receives the span: write slot i's payload at byteor_span_at(sp, i)
+ * @n:  slots wanted (clamped to BYTEOR_BATCH_MAX)
+ *
+ * As byteor_single_ring_claim(), but the slots come as one span instead of
+ * one descriptor each, which is cheaper for a batch: a claim stops at the
+ * ring's end (claim again for the rest).  Publish with
+ * byteor_single_ring_publish(r, NULL, k): every message slot_size long.
+ *
+ * Return: slots claimed (1..@n; 0 if @n is 0), or the errors of
+ * byteor_single_ring_claim().
+ */
+BYTEOR_API int __byteor_single_ring_claim_span(struct byteor_single_ring *r,
+					       struct byteor_span *sp,
+					       unsigned int n);
+static inline int byteor_single_ring_claim_span(struct byteor_single_ring *r,
+						struct byteor_span *sp,
+						unsigned int n)
+{
+	int k = __byteor_spsc_try_claim_span((struct __byteor_spsc *)r, sp, n);
+
+	return __BYTEOR_LIKELY(k) ? k : __byteor_single_ring_claim_span(r, sp, n);
+}
+
+/**
+ * byteor_single_ring_peek_span() - look at up to @n published slots that
+ * follow each other in memory (consumer).
+ * @r:  consumer handle
+ * @sp: receives the span: slot i's payload is byteor_span_at(sp, i), its
+ *      length byteor_span_len(sp, i)
+ * @n:  slots wanted (clamped to BYTEOR_BATCH_MAX)
+ *
+ * As byteor_single_ring_peek(), but as one span: it stops at the ring's
+ * end and before a slot whose length is corrupt (every length is checked
+ * here).  Release with byteor_single_ring_release().
+ *
+ * Return: slots (1..@n; 0 if @n is 0), or the errors of
+ * byteor_single_ring_peek().
+ */
+BYTEOR_API int __byteor_single_ring_peek_span(struct byteor_single_ring *r,
+					      struct byteor_span *sp,
+					      unsigned int n);
+static inline int byteor_single_ring_peek_span(struct byteor_single_ring *r,
+					       struct byteor_span *sp,
+					       unsigned int n)
+{
+	int k = __byteor_spsc_try_peek_span((struct __byteor_spsc *)r, sp, n);
+
+	return __BYTEOR_LIKELY(k) ? k : __byteor_single_ring_peek_span(r, sp, n);
 }
 
 /**

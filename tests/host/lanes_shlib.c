@@ -53,6 +53,7 @@ TEST_F(shlib, inline_paths_call_into_the_shared_library)
 	static const char *const syms[] = {
 		"__byteor_single_ring_claim", "__byteor_single_ring_publish",
 		"__byteor_single_ring_peek", "__byteor_single_ring_release",
+		"__byteor_single_ring_claim_span", "__byteor_single_ring_peek_span",
 		"__byteor_events_claim", "__byteor_events_publish",
 		"__byteor_events_peek", "__byteor_events_release",
 		"__byteor_notify_wake", NULL,

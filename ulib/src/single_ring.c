@@ -324,6 +324,27 @@ int __byteor_single_ring_claim(struct byteor_single_ring *r,
 	return byteor_single_ring_claim_timed(r, s, n, r->timeout_ns);
 }
 
+/*
+ * Out of line: the inline span claim could not.  A claim of one slot does
+ * the waiting and the checks; that slot is then taken again as the start
+ * of the span (nothing was published in between: one producer).
+ */
+int __byteor_single_ring_claim_span(struct byteor_single_ring *r,
+				    struct byteor_span *sp, unsigned int n)
+{
+	struct byteor_slot s;
+	int ret;
+
+	ret = __byteor_single_ring_claim(r, &s, n ? 1 : 0);
+	if (ret <= 0)
+		return ret;
+	r->q.claimed = 0;
+	if (n > BYTEOR_BATCH_MAX)
+		n = BYTEOR_BATCH_MAX;
+	ret = __byteor_spsc_try_claim_span(&r->q, sp, n);
+	return ret > 0 ? ret : -EAGAIN;	/* room was just proven: not reached */
+}
+
 int __byteor_single_ring_publish(struct byteor_single_ring *r,
 				 const struct byteor_slot *s, unsigned int n)
 {
@@ -390,6 +411,27 @@ int __byteor_single_ring_peek(struct byteor_single_ring *r,
 			      struct byteor_slot *s, unsigned int n)
 {
 	return byteor_single_ring_peek_timed(r, s, n, r->timeout_ns);
+}
+
+/*
+ * Out of line: the inline span peek could not.  A peek of one slot does
+ * the waiting and the checks (-EBADMSG for a corrupt first length); the
+ * span then starts at that slot.
+ */
+int __byteor_single_ring_peek_span(struct byteor_single_ring *r,
+				   struct byteor_span *sp, unsigned int n)
+{
+	struct byteor_slot s;
+	int ret;
+
+	ret = __byteor_single_ring_peek(r, &s, n ? 1 : 0);
+	if (ret <= 0)
+		return ret;
+	if (n > BYTEOR_BATCH_MAX)
+		n = BYTEOR_BATCH_MAX;
+	ret = __byteor_spsc_try_peek_span(&r->q, sp, n);
+	/* 0: the first length was rewritten, corrupt, since the peek. */
+	return ret > 0 ? ret : -EBADMSG;
 }
 
 int __byteor_single_ring_release(struct byteor_single_ring *r, unsigned int n)
