@@ -121,9 +121,10 @@ struct __byteor_spsc_ctl;		/* the shared control block (private) */
  * @cap:       capacity
  * @stride:    @hdr + slot_size
  * @slot_size: payload bytes per slot
- * @hdr:       slot header bytes: 8 (a u32 length, then 4 reserved), or 0
- *             for a fixed-size ring (BYTEOR_GEOM_F_FIXED: every message
- *             is slot_size bytes)
+ * @hdr:       slot header bytes: 8 (a u32 length, then the u32 lap tag,
+ *             see __byteor_spsc_tag()), or 0 for a fixed-size ring
+ *             (BYTEOR_GEOM_F_FIXED: every message is slot_size bytes)
+ * @shift:     log2(capacity)
  * @pos:       this end's own position (authoritative)
  * @peer:      cached copy of the other end's position (last value read)
  * @claimed:   producer: slots claimed and not yet published
@@ -144,6 +145,8 @@ struct __byteor_spsc {
 	__u64 claimed;
 	__u32 fast;
 	__u32 hdr;
+	__u32 shift;
+	__u32 pad;
 };
 
 /*
@@ -194,6 +197,41 @@ static inline unsigned char *__byteor_spsc_slot(const struct __byteor_spsc *q,
 						__u64 pos)
 {
 	return q->ring + (pos & q->mask) * q->stride;
+}
+
+/*
+ * In-slot publication.  Besides its position, the producer writes each
+ * published slot's lap tag - (position >> log2(capacity)) + 1, never 0, so
+ * a zero-filled ring has none - into the second word of the slot header,
+ * with a release store after the payload and the length.  A consumer that
+ * finds the tag it expects at its next slot may read that slot without
+ * looking at the producer's position: the message costs it one cache-line
+ * transfer (the slot's) instead of two (position, then slot), which is
+ * most of the gap between an index ring's round trip and the cache-line
+ * floor.  The position stays authoritative (waiting, room, observers, a
+ * producer that writes no tags); a tag is only ever a faster proof.  A
+ * scribbled tag can make a slot look published early: its length is still
+ * checked, so the worst case is garbage, never an overrun.
+ */
+static inline __u32 *__byteor_spsc_tag_word(const struct __byteor_spsc *q,
+					    __u64 pos)
+{
+	return (__u32 *)(__byteor_spsc_slot(q, pos) + 4);
+}
+
+static inline __u32 __byteor_spsc_tag(const struct __byteor_spsc *q,
+				      __u64 pos)
+{
+	return (__u32)(pos >> q->shift) + 1;
+}
+
+/* Is slot @pos published, by its tag?  (Rings with headers only.) */
+static inline int __byteor_spsc_tagged(const struct __byteor_spsc *q,
+				       __u64 pos)
+{
+	/* Acquire: pairs with the producer's release store of the tag. */
+	return __atomic_load_n(__byteor_spsc_tag_word(q, pos),
+			       __ATOMIC_ACQUIRE) == __byteor_spsc_tag(q, pos);
 }
 
 /*
@@ -394,6 +432,15 @@ static inline int __byteor_spsc_publish(struct __byteor_spsc *q,
 				__atomic_store_n((__u32 *)__byteor_spsc_slot(q, q->pos + i),
 						 s[i].len, __ATOMIC_RELAXED);
 	}
+	/*
+	 * Release: the payload and the length before the tag (pairs with
+	 * the consumer's acquire load in __byteor_spsc_tagged()).
+	 */
+	if (q->hdr)
+		for (i = 0; i < n; i++)
+			__atomic_store_n(__byteor_spsc_tag_word(q, q->pos + i),
+					 __byteor_spsc_tag(q, q->pos + i),
+					 __ATOMIC_RELEASE);
 	q->pos += n;
 	q->claimed -= n;
 	/*
@@ -407,8 +454,9 @@ static inline int __byteor_spsc_publish(struct __byteor_spsc *q,
 
 /*
  * __byteor_spsc_try_avail() - how many of @n slots the inline peek may
- * look at: at least one published by the cached producer position or by
- * one fresh acquire load of it that is sane (at most a ring ahead).
+ * look at: at least one published by the cached producer position, by
+ * their tags (rings with headers), or by one fresh acquire load of the
+ * producer's position that is sane (at most a ring ahead).
  * Return: slots (1..@n), -EAGAIN (empty, non-blocking handle), or 0: take
  * the out-of-line path.
  */
@@ -421,6 +469,15 @@ static inline int __byteor_spsc_try_avail(struct __byteor_spsc *q,
 			      n - 1 >= BYTEOR_BATCH_MAX))
 		return 0;
 	avail = q->peer - q->pos;
+	if (avail < n && q->hdr) {
+		/* Tags first: the slots' own lines, no position line. */
+		while (avail < n && __byteor_spsc_tagged(q, q->pos + avail))
+			avail++;
+		if (avail) {
+			q->peer = q->pos + avail;
+			return (int)avail;
+		}
+	}
 	if (avail < n) {
 		/*
 		 * Acquire: pairs with the producer's release of its position:

@@ -2,7 +2,7 @@
 /*
  * single_ring_basic - the single ring's API, one process (and threads):
  * roles, empty/full, batch claim/publish, ordering and content over many
- * wrap-arounds, timeouts, message sizes, corrupt lengths and positions,
+ * wrap-arounds, in-slot publication tags, timeouts, message sizes, corrupt lengths and positions,
  * snapshots, blocking both ways across threads (ThreadSanitizer sees this).
  */
 #include "kselftest_harness.h"
@@ -502,6 +502,59 @@ static void *producer_thread(void *p)
  * each side waits for the other many times (ThreadSanitizer checks the
  * ordering of the library's atomics here).
  */
+/*
+ * In-slot publication (byteor/lane_inline.h): a published slot carries its
+ * lap tag, and a consumer takes it by the tag even while the producer's
+ * position does not show it yet - the window inside a publish, emulated by
+ * putting the shared position back - and a snapshot taken in that window
+ * sees a publish in flight, not corruption.
+ */
+TEST_F(ring, a_slot_is_proven_published_by_its_tag_before_the_position)
+{
+	struct byteor_single_ring_snapshot snap;
+	struct byteor_single_ring *tx, *rx;
+	struct __byteor_spsc *pq;
+	struct byteor_slot s;
+	__u64 next = 0;
+	__u32 tag;
+
+	HT_SETUP_SKIPPED();
+	ASSERT_EQ(0, lt_create_ring(self->d.path, "ring", 64, 8));
+	ASSERT_EQ(0, attach(self->d.path, BYTEOR_ROLE_PRODUCER, 0, &tx));
+	ASSERT_EQ(0, attach(self->d.path, BYTEOR_ROLE_CONSUMER, 0, &rx));
+	pq = (struct __byteor_spsc *)tx;
+
+	ASSERT_EQ(1, byteor_single_ring_claim(tx, &s, 1));
+	s.len = lt_fill(s.data, 0, 0, 64);
+	ASSERT_EQ(1, byteor_single_ring_publish(tx, &s, 1));
+	memcpy(&tag, (unsigned char *)s.data - BYTEOR_SLOT_HEADER + 4, sizeof(tag));
+	EXPECT_EQ(1U, tag);			/* lap 0 */
+	__atomic_store_n(pq->mine, 0, __ATOMIC_RELEASE);	/* "not yet" */
+
+	ASSERT_EQ(1, byteor_single_ring_peek(rx, &s, 1));
+	EXPECT_EQ(NULL, lt_check(s.data, s.len, 64, &next, 1));
+	ASSERT_EQ(1, byteor_single_ring_release(rx, 1));
+	ASSERT_EQ(0, byteor_single_ring_snapshot(tx, &snap));
+	EXPECT_EQ(0U, snap.flags & BYTEOR_SNAP_F_CORRUPT);
+	EXPECT_EQ(0ULL, snap.occupancy);
+	EXPECT_EQ(-EAGAIN, byteor_single_ring_peek(rx, &s, 1));
+
+	/* The position catches up; the lane goes on, round the ring twice. */
+	__atomic_store_n(pq->mine, 1, __ATOMIC_RELEASE);
+	for (; next < 17; ) {
+		ASSERT_EQ(1, byteor_single_ring_claim(tx, &s, 1));
+		s.len = lt_fill(s.data, 0, next, 64);
+		ASSERT_EQ(1, byteor_single_ring_publish(tx, &s, 1));
+		ASSERT_EQ(1, byteor_single_ring_peek(rx, &s, 1));
+		ASSERT_EQ(NULL, lt_check(s.data, s.len, 64, &next, 1));
+		ASSERT_EQ(1, byteor_single_ring_release(rx, 1));
+	}
+	memcpy(&tag, (unsigned char *)s.data - BYTEOR_SLOT_HEADER + 4, sizeof(tag));
+	EXPECT_EQ(3U, tag);			/* position 16: lap 2 */
+	byteor_single_ring_detach(tx);
+	byteor_single_ring_detach(rx);
+}
+
 TEST_F(ring, threads_block_both_ways_without_loss)
 {
 	struct pc_arg a = { .dir = self->d.path, .n = lt_scaled(300000, 20000) };

@@ -861,9 +861,14 @@ int byteor_events_snapshot(const struct byteor_events *e, unsigned int queue,
 	consistent = __byteor_side_positions(prod, cons, &h, &t);
 	s->producer_pos = h;
 	s->consumer_pos = t;
+	/*
+	 * A consumer may run up to a publish ahead of the producer's
+	 * position, by the slots' tags (byteor/lane_inline.h): t a little
+	 * past h is a publish in flight, occupancy 0, not corruption.
+	 */
 	if (consistent && h - t <= g->capacity)
 		s->occupancy = h - t;
-	else
+	else if (!(consistent && t - h <= g->capacity))
 		s->flags |= BYTEOR_EVENTS_SNAP_F_CORRUPT;
 	s->capacity = g->capacity;
 	s->slot_size = g->slot_size;

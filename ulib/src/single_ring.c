@@ -496,9 +496,14 @@ int byteor_single_ring_snapshot(const struct byteor_single_ring *r,
 	consistent = __byteor_side_positions(&ctl->prod, &ctl->cons, &h, &t);
 	s->producer_pos = h;
 	s->consumer_pos = t;
+	/*
+	 * A consumer may run up to a publish ahead of the producer's
+	 * position, by the slots' tags (byteor/lane_inline.h): t a little
+	 * past h is a publish in flight, occupancy 0, not corruption.
+	 */
 	if (consistent && h - t <= r->q.cap)
 		s->occupancy = h - t;
-	else
+	else if (!(consistent && t - h <= r->q.cap))
 		s->flags |= BYTEOR_SNAP_F_CORRUPT;
 	s->capacity = (__u32)r->q.cap;
 	s->slot_size = r->q.slot_size;

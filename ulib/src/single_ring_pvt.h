@@ -202,10 +202,12 @@ static inline int __byteor_spsc_claim(struct __byteor_spsc *q,
  * __byteor_spsc_avail() - published slots the consumer can prove, re-reading
  * the producer's position if the cached copy shows fewer than @want.
  *
- * A producer position behind ours by at most a ring: a forged position
- * made us read ahead of the producer, which adopts ours when it next looks
- * (see __byteor_spsc_room()): empty until then.  Further off either way:
- * -EBADMSG.  Both re-assert our own position for the producer to adopt.
+ * A producer position behind ours by at most a ring: we read ahead of it
+ * by tags (its publish is in flight), or a forged position made us read
+ * ahead of the producer, which adopts ours when it next looks (see
+ * __byteor_spsc_room()): what tags proved, else empty, until then.
+ * Further off either way: -EBADMSG.  Both re-assert our own position for
+ * the producer to adopt.
  * Return: slots (>= 0), or -EBADMSG (corrupt producer position).
  */
 static inline long long __byteor_spsc_avail(struct __byteor_spsc *q,
@@ -224,11 +226,19 @@ static inline long long __byteor_spsc_avail(struct __byteor_spsc *q,
 	avail = h - q->pos;
 	if (__BYTEOR_UNLIKELY(avail > q->cap)) {
 		__byteor_side_heal(&q->ctl->cons, q->pos);
+		/*
+		 * Behind us by at most a ring: we read ahead by tags (a
+		 * publish in flight) or a forged position misled us; what
+		 * tags proved stays proved.
+		 */
 		if ((__s64)avail < 0 && -avail <= q->cap)
-			return 0;
+			return (long long)(q->peer - q->pos);
 		return -EBADMSG;
 	}
-	q->peer = h;
+	/* Only forward: tags may have proved more than h says yet. */
+	if (avail > q->peer - q->pos)
+		q->peer = h;
+	avail = q->peer - q->pos;
 	if (!avail)
 		__byteor_side_heal(&q->ctl->cons, q->pos);
 	return (long long)avail;
@@ -276,6 +286,7 @@ static inline void __byteor_spsc_init(struct __byteor_spsc *q, void *ctl,
 	q->mask = (__u64)g->capacity - 1;
 	q->slot_size = g->slot_size;
 	q->hdr = byteor_slot_header(g);
+	q->shift = (__u32)__builtin_ctzll(q->cap);
 	q->stride = q->hdr + g->slot_size;
 	h = atomic_load_explicit(&q->ctl->prod.pos, memory_order_acquire);
 	t = atomic_load_explicit(&q->ctl->cons.pos, memory_order_acquire);
