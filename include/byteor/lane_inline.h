@@ -469,30 +469,38 @@ static inline int __byteor_spsc_try_avail(struct __byteor_spsc *q,
 			      n - 1 >= BYTEOR_BATCH_MAX))
 		return 0;
 	avail = q->peer - q->pos;
-	if (avail < n && q->hdr) {
-		/* Tags first: the slots' own lines, no position line. */
+	if (avail >= n)
+		return (int)n;
+	/*
+	 * One slot wanted (latency): its tag first, the slot's own line.
+	 * A batch: the position first - it proves a whole published batch
+	 * at once, where tags would hand out a publish still in progress
+	 * slot by slot - and tags only if the position shows nothing.
+	 */
+	if (n == 1 && q->hdr && __byteor_spsc_tagged(q, q->pos)) {
+		q->peer = q->pos + 1;
+		return 1;
+	}
+	/*
+	 * Acquire: pairs with the producer's release of its position: the
+	 * slots below h are fully written.
+	 */
+	h = __atomic_load_n(q->theirs, __ATOMIC_ACQUIRE);
+	avail = h - q->pos;
+	if ((__s64)avail < 0 && -avail <= q->cap)
+		avail = 0;	/* tags ran ahead of the position */
+	else if (__BYTEOR_UNLIKELY(avail > q->cap))
+		return 0;	/* scribbled: out of line */
+	if (avail < q->peer - q->pos)
+		avail = q->peer - q->pos;	/* never back: tags proved it */
+	if (!avail && q->hdr && n > 1)
 		while (avail < n && __byteor_spsc_tagged(q, q->pos + avail))
 			avail++;
-		if (avail) {
-			q->peer = q->pos + avail;
-			return (int)avail;
-		}
-	}
-	if (avail < n) {
-		/*
-		 * Acquire: pairs with the producer's release of its position:
-		 * the slots below h are fully written.
-		 */
-		h = __atomic_load_n(q->theirs, __ATOMIC_ACQUIRE);
-		avail = h - q->pos;
-		if (!avail)
-			return __byteor_spsc_idle(q);	/* empty */
-		if (__BYTEOR_UNLIKELY(avail > q->cap))
-			return 0;	/* scribbled: out of line */
-		q->peer = h;
-		if (avail < n)
-			n = (unsigned int)avail;
-	}
+	if (!avail)
+		return __byteor_spsc_idle(q);	/* empty */
+	q->peer = q->pos + avail;
+	if (avail < n)
+		n = (unsigned int)avail;
 	return (int)n;
 }
 
