@@ -255,6 +255,14 @@ static inline unsigned int __byteor_spsc_fill(struct __byteor_spsc *q,
 	unsigned int i;
 
 	q->claimed = k;
+	if (k == 1) {		/* the single-op case, without the loop */
+		if (hdr)
+			__atomic_store_n((__u32 *)p, size, __ATOMIC_RELAXED);
+		s->data = p + hdr;
+		s->len = size;
+		s->reserved = 0;
+		return 1;
+	}
 	for (i = 0; i < k; i++) {
 		if (hdr)
 			__atomic_store_n((__u32 *)p, size, __ATOMIC_RELAXED);
@@ -284,6 +292,12 @@ static inline unsigned int __byteor_spsc_read(const struct __byteor_spsc *q,
 	unsigned char *p = __byteor_spsc_slot(q, q->pos);
 	unsigned int i;
 
+	if (k == 1 && !hdr) {	/* the single-op case of a fixed-size ring */
+		s->data = p;
+		s->len = size;
+		s->reserved = 0;
+		return 1;
+	}
 	for (i = 0; i < k; i++) {
 		__u32 len = size;
 
