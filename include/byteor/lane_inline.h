@@ -377,6 +377,18 @@ static inline int __byteor_spsc_try_claim(struct __byteor_spsc *q,
 	return k > 0 ? (int)__byteor_spsc_fill(q, s, (unsigned int)k) : k;
 }
 
+/* Describe @k adjacent slots from slot address @p on as span @sp. */
+static inline void __byteor_span_set(struct byteor_span *sp,
+				     const struct __byteor_spsc *q,
+				     unsigned char *p, unsigned int k)
+{
+	sp->data = p + q->hdr;
+	sp->stride = q->stride;
+	sp->count = k;
+	sp->slot_size = q->slot_size;
+	sp->hdr = q->hdr;
+}
+
 /* Slots from q->pos on before the ring wraps, at most @k. */
 static inline unsigned int __byteor_spsc_contig(const struct __byteor_spsc *q,
 						unsigned int k)
@@ -408,11 +420,7 @@ static inline int __byteor_spsc_try_claim_span(struct __byteor_spsc *q,
 		for (i = 0; i < (unsigned int)k; i++)
 			__atomic_store_n((__u32 *)(p + (size_t)i * q->stride),
 					 q->slot_size, __ATOMIC_RELAXED);
-	sp->data = p + q->hdr;
-	sp->stride = q->stride;
-	sp->count = (__u32)k;
-	sp->slot_size = q->slot_size;
-	sp->hdr = q->hdr;
+	__byteor_span_set(sp, q, p, (unsigned int)k);
 	q->claimed = (__u64)k;
 	return k;
 }
@@ -556,11 +564,7 @@ static inline int __byteor_spsc_try_peek_span(struct __byteor_spsc *q,
 				k = (int)i;
 				break;
 			}
-	sp->data = p + q->hdr;
-	sp->stride = q->stride;
-	sp->count = (__u32)k;
-	sp->slot_size = q->slot_size;
-	sp->hdr = q->hdr;
+	__byteor_span_set(sp, q, p, (unsigned int)k);
 	return k;
 }
 
