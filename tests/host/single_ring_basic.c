@@ -555,6 +555,57 @@ TEST_F(ring, a_slot_is_proven_published_by_its_tag_before_the_position)
 	byteor_single_ring_detach(rx);
 }
 
+/*
+ * A producer killed inside a publish, after tagging its slots and before
+ * storing its position (emulated: the position put back, the handle
+ * detached): its tagged messages are whole and count as published; the
+ * next producer starts after them - nothing lost, nothing overwritten.
+ */
+TEST_F(ring, a_new_producer_continues_after_a_dead_ones_tagged_slots)
+{
+	struct byteor_single_ring *a, *b, *rx;
+	struct byteor_slot s[4];
+	__u64 seq = 0, next = 0;
+	int i, n;
+
+	HT_SETUP_SKIPPED();
+	ASSERT_EQ(0, lt_create_ring(self->d.path, "ring", 64, 8));
+	ASSERT_EQ(0, attach(self->d.path, BYTEOR_ROLE_PRODUCER, 0, &a));
+	ASSERT_EQ(0, attach(self->d.path, BYTEOR_ROLE_CONSUMER, 0, &rx));
+	ASSERT_EQ(2, byteor_single_ring_claim(a, s, 2));
+	for (i = 0; i < 2; i++)
+		s[i].len = lt_fill(s[i].data, 0, seq++, 64);
+	ASSERT_EQ(2, byteor_single_ring_publish(a, s, 2));
+	ASSERT_EQ(1, byteor_single_ring_peek(rx, s, 1));
+	ASSERT_EQ(NULL, lt_check(s[0].data, s[0].len, 64, &next, 1));
+	ASSERT_EQ(1, byteor_single_ring_release(rx, 1));
+
+	/* Three more, tagged, but the position stays at 2: A dies. */
+	ASSERT_EQ(3, byteor_single_ring_claim(a, s, 3));
+	for (i = 0; i < 3; i++)
+		s[i].len = lt_fill(s[i].data, 0, seq++, 64);
+	ASSERT_EQ(3, byteor_single_ring_publish(a, s, 3));
+	__atomic_store_n(((struct __byteor_spsc *)a)->mine, 2, __ATOMIC_RELEASE);
+	byteor_single_ring_detach(a);
+
+	ASSERT_EQ(0, attach(self->d.path, BYTEOR_ROLE_PRODUCER, 0, &b));
+	ASSERT_EQ(2, byteor_single_ring_claim(b, s, 2));
+	for (i = 0; i < 2; i++)
+		s[i].len = lt_fill(s[i].data, 0, seq++, 64);
+	ASSERT_EQ(2, byteor_single_ring_publish(b, s, 2));
+
+	/* The consumer: 1, A's 2..4, then B's 5, 6 - in order, once each. */
+	while ((n = byteor_single_ring_peek(rx, s, 4)) > 0) {
+		for (i = 0; i < n; i++)
+			ASSERT_EQ(NULL, lt_check(s[i].data, s[i].len, 64, &next, 1));
+		ASSERT_EQ(n, byteor_single_ring_release(rx, (unsigned int)n));
+	}
+	EXPECT_EQ(-EAGAIN, n);
+	EXPECT_EQ(seq, next);
+	byteor_single_ring_detach(b);
+	byteor_single_ring_detach(rx);
+}
+
 TEST_F(ring, threads_block_both_ways_without_loss)
 {
 	struct pc_arg a = { .dir = self->d.path, .n = lt_scaled(300000, 20000) };

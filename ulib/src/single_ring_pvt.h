@@ -269,7 +269,9 @@ static inline int __byteor_spsc_peek(struct __byteor_spsc *q,
  * __byteor_spsc_init() - set up one end's view.  @producer selects which
  * position is ours.  If the shared positions are inconsistent (more than a
  * ring apart), the attaching end adopts the peer's position: the lane
- * restarts empty rather than read garbage.  Observers pass @rw false and
+ * restarts empty rather than read garbage; a producer starts after any
+ * slots a dead predecessor tagged but did not count in its position.
+ * Observers pass @rw false and
  * write nothing.  @nowait: the handle's calls do not wait by default
  * (attach option timeout_ns 0), so the inline paths may say -EAGAIN.
  */
@@ -296,6 +298,15 @@ static inline void __byteor_spsc_init(struct __byteor_spsc *q, void *ctl,
 		else
 			t = h;
 	}
+	/*
+	 * A producer that died inside a publish may have tagged slots past
+	 * the position it stored: those messages are whole and a consumer
+	 * may be reading them by their tags, so a new producer starts after
+	 * them rather than overwrite them.
+	 */
+	if (producer && rw && q->hdr)
+		while (h - t < q->cap && __byteor_spsc_tagged(q, h))
+			h++;
 	q->pos = producer ? h : t;
 	q->peer = producer ? t : h;
 	/*
