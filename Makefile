@@ -49,7 +49,8 @@ check-kernel: deps
 	$(Q)bash scripts/check-kernel.sh $(KVER)
 
 # Host tests of the library on the userspace backing; SAN=asan|tsan for a
-# sanitizer build.  test-all runs the plain, ASan+UBSan and TSan builds.
+# sanitizer build, SAN=crash for the recovery tests of tests/crash/ (crash
+# points live).  test-all runs all four.
 test: deps
 	$(Q)SAN=$(SAN) bash scripts/host-tests.sh
 
@@ -57,6 +58,7 @@ test-all: deps
 	$(Q)bash scripts/host-tests.sh
 	$(Q)SAN=asan bash scripts/host-tests.sh
 	$(Q)SAN=tsan bash scripts/host-tests.sh
+	$(Q)SAN=crash bash scripts/host-tests.sh
 
 check: deps lint test-all check-kernel
 
