@@ -62,7 +62,10 @@ test-all: deps
 
 check: deps lint test-all check-kernel
 
+# The demo needs only a compiler and make: deps.sh --build installs just those
+# (as root; otherwise it names the missing packages).
 run:
+	$(Q)bash scripts/deps.sh --build
 	$(Q)$(MAKE) --no-print-directory -C ulib tools
 	$(Q)bash scripts/demo.sh
 

@@ -14,6 +14,10 @@
 #
 # Output: build/kernels/<short>/{vmlinuz,release} for short in 6.1 6.12, and
 # build/kernels/ksrc/{kselftest_harness.h,...,checkpatch.pl}.
+#
+#   scripts/deps.sh           everything `make check` needs
+#   scripts/deps.sh --build   only what building the library and the demo
+#                             needs (`make run`): compiler, make, libc headers
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +32,28 @@ need_root() {
 	exit 1
 }
 export DEBIAN_FRONTEND=noninteractive
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
+
+# --- --build: the demo's packages only, from the suites already configured ---
+if [ "${1:-}" = --build ]; then
+	missing=()
+	for p in gcc make libc6-dev; do
+		installed "$p" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && exit 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: missing packages: ${missing[*]}" >&2
+		echo "deps: install them as root: apt-get install ${missing[*]}" >&2
+		echo "deps: (or run 'make run' once as root)" >&2
+		exit 1
+	fi
+	say "installing ${missing[*]}"
+	quiet apt-get update
+	quiet apt-get install -y --no-install-recommends "${missing[@]}" || {
+		echo "deps: apt-get install ${missing[*]} failed" >&2; exit 1; }
+	exit 0
+fi
 
 # --- bookworm-backports, on the mirror the machine already uses -------------
 bpo_list=/etc/apt/sources.list.d/byteor-bookworm-backports.sources
