@@ -9,6 +9,7 @@
 #   make kmod           byteor.ko for every test kernel (KVER= for one)
 #   make lint           checkpatch --strict and sparse on kmod/
 #   make bench          benchmarks (never part of check)
+#   make soak           every lane, roles killed at random (SOAK_S=1800)
 #   make install        libbyteor, headers, byteorctl (prefix, DESTDIR, ...)
 #
 # V=1 shows the commands.
@@ -24,7 +25,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps ulib kmod lint check check-kernel test test-all run bench \
+.PHONY: all deps ulib kmod lint check check-kernel test test-all run bench soak \
 	install uninstall clean
 
 all: ulib
@@ -71,6 +72,9 @@ run:
 
 bench:
 	$(Q)bash scripts/bench.sh
+
+soak:
+	$(Q)bash scripts/soak.sh
 
 install uninstall:
 	$(Q)$(MAKE) --no-print-directory -C ulib $@
