@@ -5,7 +5,7 @@
  * went wrong.  `make soak` (SOAK_S=seconds, default 1800).
  *
  *	soak [-t SECONDS] [-k KILL_MS] [-b user|kernel] [-d DIR] [-s SEED]
- *	     [-l ring,events,journal]
+ *	     [-l ring,events,journal,seq,fanout]
  *
  * Every message carries (producer, incarnation, sequence, check word).
  * A producer incarnation numbers its messages 0, 1, 2 ... and records in a
@@ -17,20 +17,27 @@
  * it.  From that the checker classifies every message:
  *
  *  - torn:        the check word does not match the header;
+ *  - unprocessed: (sequenced slots) the subscriber read an entry its
+ *                 dependency, stage 0, had not stamped yet;
  *  - duplicate:   a sequence below what an earlier consumer had released
  *                 (delivered again after its release was acknowledged);
  *  - redelivered: read by a consumer killed before it released it, and
  *                 delivered again to its successor (documented: a release
  *                 is the consumer's acknowledgement);
- *  - lost:        a gap inside one producer incarnation, or a message whose
- *                 publish had returned and that never arrived;
- *  - lapped:      journal records a subscriber was told (-EOVERFLOW) it
- *                 lost; the journal publisher never waits (documented);
- *  - stall:       a lane that made no progress for 5 s while its roles ran.
+ *  - dropped:     documented drops: journal records a subscriber was told
+ *                 (-EOVERFLOW) it lost, fanout messages routed while a
+ *                 consumer was not a member;
+ *  - lost:        any other gap inside one producer incarnation, or a
+ *                 message whose publish had returned and that never came;
+ *  - stall:       a lane that made no progress for 5 s while its roles ran;
+ *  - errors:      an errno no lane documents for the call, or a role that
+ *                 died of anything but the soak's SIGKILL.
  *
- * Exit status 0 only when torn, duplicate, lost and stall are all zero.
+ * Exit status 0 only when torn, unprocessed, duplicate, lost, stalls and
+ * errors are all zero.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -46,40 +53,66 @@
 #include <byteor.h>
 
 #define MAX_PROD	3	/* producers of a lane */
+#define MAX_CONS	2	/* consumers (subscribers) of a lane */
+#define MAX_ROLES	6
 #define MAX_INC		8192	/* incarnations of one producer */
 #define MSG_WORDS	4	/* 32-byte message header */
 #define SLOT		64
 
-enum lane_kind { LANE_RING, LANE_EVENTS, LANE_JOURNAL, LANE_KINDS };
-static const char *const lane_names[LANE_KINDS] = { "ring", "events", "journal" };
+enum lane_kind {
+	LANE_RING, LANE_EVENTS, LANE_JOURNAL, LANE_SEQ, LANE_FANOUT, LANE_KINDS
+};
+static const char *const lane_names[LANE_KINDS] = {
+	"ring", "events", "journal", "seq", "fanout"
+};
 
-/* The verdict counters of one lane, and its consumer's ledger. */
-struct lane_ledger {
-	/* producers: published count of each incarnation (after publish) */
-	uint64_t pub[MAX_PROD][MAX_INC];
-	uint32_t inc[MAX_PROD];		/* current incarnation of producer p */
-	/* consumer: next expected / released-up-to, per producer incarnation */
+enum role_kind { ROLE_PROD, ROLE_CONS, ROLE_AUX };	/* AUX: stage 0, router */
+
+/*
+ * What one consumer of a lane has seen, per producer incarnation: the next
+ * sequence it expects (moved after reading, before releasing) and how far
+ * it has released (after the release returned).  Lives in shared anonymous
+ * memory, so it outlives the consumer processes.
+ */
+struct cons_ledger {
 	uint64_t next[MAX_PROD][MAX_INC];
 	uint64_t rel[MAX_PROD][MAX_INC];
-	uint64_t lapgen[MAX_PROD][MAX_INC];	/* laps when last taken */
-	uint64_t journal_pos;		/* subscriber: position after the last
-					 * record it took (its checkpoint) */
-	uint64_t received, torn, duplicate, redelivered, lost, lapped, errors;
-	uint64_t laps;			/* -EOVERFLOW reports (journal) */
-	int lap_pending;		/* a lap since the last record taken */
-	uint64_t progress;		/* bumped by the consumer per batch */
+	uint64_t dropgen[MAX_PROD][MAX_INC];	/* drops when last taken */
+	uint64_t drops;			/* documented drops: journal laps,
+					 * fanout re-joins */
+	int drop_pending;		/* a drop since the last take */
+	uint64_t journal_pos;		/* journal: position after the last
+					 * record taken (its checkpoint) */
+	uint64_t received, torn, unprocessed, duplicate, redelivered;
+	uint64_t dropped, lost, errors;
+	uint64_t progress;		/* bumped per batch */
 	int last_error;
-	volatile int stop;		/* producers: finish and exit 0 */
+};
+
+/* The producers' side, and the lane's stop flag. */
+struct prod_ledger {
+	uint64_t pub[MAX_PROD][MAX_INC];	/* published, after publish */
+	uint32_t inc[MAX_PROD];			/* current incarnation */
+	uint64_t errors;
+	int last_error;
+	volatile int stop;
+};
+
+struct role {
+	enum role_kind kind;
+	int index;
+	pid_t pid;
 };
 
 struct lane {
 	enum lane_kind kind;
 	char name[48];
-	int producers;
-	pid_t prod[MAX_PROD];
-	pid_t cons;
-	struct lane_ledger *led;
-	uint64_t kills, restarts, stalls;
+	int producers, consumers, nroles;
+	struct role roles[MAX_ROLES];
+	struct prod_ledger *pl;
+	struct cons_ledger *cl[MAX_CONS];
+	uint64_t kills, restarts, stalls, role_errors;
+	int last_role_error;
 	uint64_t last_progress;
 	double last_progress_t;
 };
@@ -91,7 +124,7 @@ static struct {
 	unsigned int kill_ms;
 	unsigned long seed;
 	unsigned int lanes;	/* bit per enum lane_kind */
-} cfg = { BYTEOR_BACKING_USER, NULL, 60, 20, 1, 7 };
+} cfg = { BYTEOR_BACKING_USER, NULL, 60, 20, 1, (1U << LANE_KINDS) - 1 };
 
 static volatile sig_atomic_t interrupted;
 
@@ -126,85 +159,117 @@ static void fill(uint64_t *m, unsigned int p, uint32_t inc, uint64_t seq)
 	m[3] = check_word(p, inc, seq);
 }
 
-static struct byteor_attach_options opts(const struct lane *l)
+static struct byteor_attach_options opts(const struct lane *l, int queue)
 {
 	struct byteor_attach_options o = {
-		.name = l->name, .backing = cfg.backing, .dir = cfg.dir,
-		.timeout_ns = 50 * 1000 * 1000,
+		.name = l->name, .queue = queue, .backing = cfg.backing,
+		.dir = cfg.dir, .timeout_ns = 50 * 1000 * 1000,
 	};
 	return o;
 }
 
+static bool msg_ok(const uint64_t *m, size_t len)
+{
+	return len >= MSG_WORDS * 8 && m[0] < MAX_PROD && m[1] < MAX_INC &&
+	       m[3] == check_word(m[0], m[1], m[2]);
+}
+
 /*
- * One message taken by the consumer: classify it.  Called after reading,
+ * One message taken by a consumer: classify it.  Called after reading,
  * before the release; next[] moves now, rel[] after the release.
  */
-static void take(struct lane_ledger *led, const uint64_t *m, size_t len)
+static void take(struct cons_ledger *c, const uint64_t *m, size_t len)
 {
 	uint64_t p, inc, seq, *next;
 
-	led->received++;
-	if (len < MSG_WORDS * 8 || m[0] >= MAX_PROD || m[1] >= MAX_INC ||
-	    m[3] != check_word(m[0], m[1], m[2])) {
-		led->torn++;
+	c->received++;
+	if (!msg_ok(m, len)) {
+		c->torn++;
 		return;
 	}
 	p = m[0];
 	inc = m[1];
 	seq = m[2];
-	next = &led->next[p][inc];
+	next = &c->next[p][inc];
 	if (seq == *next) {
 		(*next)++;
 	} else if (seq > *next) {
-		if (led->lap_pending)	/* the lap reported them */
-			led->lapped += seq - *next;
+		if (c->drop_pending)	/* reported or documented: see above */
+			c->dropped += seq - *next;
 		else
-			led->lost += seq - *next;
+			c->lost += seq - *next;
 		*next = seq + 1;
-	} else if (seq < led->rel[p][inc]) {
-		led->duplicate++;
+	} else if (seq < c->rel[p][inc]) {
+		c->duplicate++;
 	} else {
-		led->redelivered++;
+		c->redelivered++;
 	}
-	led->lap_pending = 0;
-	led->lapgen[p][inc] = led->laps;
+	c->drop_pending = 0;
+	c->dropgen[p][inc] = c->drops;
 }
 
-/* After a release returned: everything taken so far is acknowledged. */
-static void released(struct lane_ledger *led, const uint64_t *m)
+/* After a release returned: what was taken of that incarnation is acked. */
+static void released(struct cons_ledger *c, const uint64_t *m)
 {
 	if (m[0] < MAX_PROD && m[1] < MAX_INC &&
-	    led->rel[m[0]][m[1]] < led->next[m[0]][m[1]])
-		led->rel[m[0]][m[1]] = led->next[m[0]][m[1]];
+	    c->rel[m[0]][m[1]] < c->next[m[0]][m[1]])
+		c->rel[m[0]][m[1]] = c->next[m[0]][m[1]];
 }
 
-static void note_error(struct lane_ledger *led, int ret)
+/* A documented drop (a journal lap, a fanout re-join): gaps are expected. */
+static void drop(struct cons_ledger *c)
 {
-	if (ret == -EAGAIN || ret == -ETIMEDOUT || ret == -EPIPE)
-		return;
-	led->errors++;
-	led->last_error = ret;
+	c->drops++;
+	c->drop_pending = 1;
 }
+
+static int quiet_errno(int ret)
+{
+	return ret == -EAGAIN || ret == -ETIMEDOUT || ret == -EPIPE;
+}
+
+static void cons_error(struct cons_ledger *c, int ret)
+{
+	if (quiet_errno(ret))
+		return;
+	c->errors++;
+	c->last_error = ret;
+}
+
+static void prod_error(struct prod_ledger *pl, int ret)
+{
+	if (quiet_errno(ret))
+		return;
+	pl->errors++;
+	pl->last_error = ret;
+}
+
+/* Retry an attach while the role is still held by a dying predecessor. */
+#define ATTACH(call) ({							\
+	int __r;							\
+	while ((__r = (call)) == -EBUSY)				\
+		usleep(1000);						\
+	if (__r < 0)							\
+		_exit(10);						\
+	__r;								\
+})
 
 /* ---- single ring ------------------------------------------------------- */
 
 static void ring_producer(struct lane *l, unsigned int p, uint32_t inc)
 {
-	struct byteor_attach_options o = opts(l);
-	struct lane_ledger *led = l->led;
+	struct byteor_attach_options o = opts(l, 0);
+	struct prod_ledger *pl = l->pl;
 	struct byteor_single_ring *r;
 	struct byteor_slot s[64];
 	uint64_t seq = 0;
 	int n, i, ret;
 
-	while ((ret = byteor_attach_single_ring(&o, BYTEOR_ROLE_PRODUCER, &r)) == -EBUSY)
-		usleep(1000);
-	if (ret < 0)
-		_exit(10);
-	while (!led->stop) {
+	ATTACH(byteor_attach_single_ring(&o, BYTEOR_ROLE_PRODUCER, &r));
+	while (!pl->stop) {
 		n = byteor_single_ring_claim(r, s, 1 + random() % 64);
 		if (n < 0) {
-			note_error(led, n);
+			prod_error(pl, n);
 			continue;
 		}
 		for (i = 0; i < n; i++) {
@@ -213,29 +278,26 @@ static void ring_producer(struct lane *l, unsigned int p, uint32_t inc)
 		}
 		ret = byteor_single_ring_publish(r, s, n);
 		if (ret < 0) {
-			note_error(led, ret);
+			prod_error(pl, ret);
 			continue;
 		}
 		seq += n;
-		led->pub[p][inc] = seq;
+		pl->pub[p][inc] = seq;
 	}
 	byteor_single_ring_detach(r);
 	_exit(0);
 }
 
-static void ring_consumer(struct lane *l)
+static void ring_consumer(struct lane *l, unsigned int ci)
 {
-	struct byteor_attach_options o = opts(l);
-	struct lane_ledger *led = l->led;
+	struct byteor_attach_options o = opts(l, 0);
+	struct cons_ledger *c = l->cl[ci];
 	struct byteor_single_ring *r;
 	struct byteor_slot s[64];
 	uint64_t last[64][MSG_WORDS];
 	int n, i, ret;
 
-	while ((ret = byteor_attach_single_ring(&o, BYTEOR_ROLE_CONSUMER, &r)) == -EBUSY)
-		usleep(1000);
-	if (ret < 0)
-		_exit(11);
+	ATTACH(byteor_attach_single_ring(&o, BYTEOR_ROLE_CONSUMER, &r));
 	for (;;) {
 		/*
 		 * Peek and release only: recv() releases inside the call, so a
@@ -245,21 +307,21 @@ static void ring_consumer(struct lane *l)
 		 */
 		n = byteor_single_ring_peek(r, s, random() % 4 ? 1 + random() % 64 : 1);
 		if (n < 0) {
-			note_error(led, n);
+			cons_error(c, n);
 			continue;
 		}
 		for (i = 0; i < n; i++) {
-			take(led, s[i].data, s[i].len);
+			take(c, s[i].data, s[i].len);
 			memcpy(last[i], s[i].data, sizeof(last[i]));
 		}
 		ret = byteor_single_ring_release(r, n);
 		if (ret < 0) {
-			note_error(led, ret);
+			cons_error(c, ret);
 			continue;
 		}
 		for (i = 0; i < n; i++)	/* a batch may span incarnations */
-			released(led, last[i]);
-		led->progress++;
+			released(c, last[i]);
+		c->progress++;
 	}
 }
 
@@ -267,21 +329,18 @@ static void ring_consumer(struct lane *l)
 
 static void events_producer(struct lane *l, unsigned int p, uint32_t inc)
 {
-	struct byteor_attach_options o = opts(l);
-	struct lane_ledger *led = l->led;
+	struct byteor_attach_options o = opts(l, 0);
+	struct prod_ledger *pl = l->pl;
 	struct byteor_events *e;
 	struct byteor_slot s[16];
 	uint64_t seq = 0;
 	int n, i, ret;
 
-	while ((ret = byteor_attach_events_mpsc_tx(&o, &e)) == -EBUSY)
-		usleep(1000);
-	if (ret < 0)
-		_exit(12);
-	while (!led->stop) {
+	ATTACH(byteor_attach_events_mpsc_tx(&o, &e));
+	while (!pl->stop) {
 		n = byteor_events_claim(e, s, 1 + random() % 16);
 		if (n < 0) {
-			note_error(led, n);
+			prod_error(pl, n);
 			continue;
 		}
 		for (i = 0; i < n; i++) {
@@ -290,47 +349,44 @@ static void events_producer(struct lane *l, unsigned int p, uint32_t inc)
 		}
 		ret = byteor_events_publish(e, s, n);
 		if (ret < 0) {
-			note_error(led, ret);
+			prod_error(pl, ret);
 			continue;
 		}
 		seq += n;
-		led->pub[p][inc] = seq;
+		pl->pub[p][inc] = seq;
 	}
 	byteor_events_detach(e);
 	_exit(0);
 }
 
-static void events_consumer(struct lane *l)
+static void events_consumer(struct lane *l, unsigned int ci)
 {
-	struct byteor_attach_options o = opts(l);
-	struct lane_ledger *led = l->led;
+	struct byteor_attach_options o = opts(l, 0);
+	struct cons_ledger *c = l->cl[ci];
 	struct byteor_events *e;
 	struct byteor_slot s[64];
 	uint64_t last[64][MSG_WORDS];
 	int n, i, ret;
 
-	while ((ret = byteor_attach_events_mpsc_rx(&o, &e)) == -EBUSY)
-		usleep(1000);
-	if (ret < 0)
-		_exit(13);
+	ATTACH(byteor_attach_events_mpsc_rx(&o, &e));
 	for (;;) {
 		n = byteor_events_peek(e, s, 1 + random() % 64);
 		if (n < 0) {
-			note_error(led, n);
+			cons_error(c, n);
 			continue;
 		}
 		for (i = 0; i < n; i++) {
-			take(led, s[i].data, s[i].len);
+			take(c, s[i].data, s[i].len);
 			memcpy(last[i], s[i].data, sizeof(last[i]));
 		}
 		ret = byteor_events_release(e, n);
 		if (ret < 0) {
-			note_error(led, ret);
+			cons_error(c, ret);
 			continue;
 		}
 		for (i = 0; i < n; i++)	/* several producers in one batch */
-			released(led, last[i]);
-		led->progress++;
+			released(c, last[i]);
+		c->progress++;
 	}
 }
 
@@ -338,26 +394,23 @@ static void events_consumer(struct lane *l)
 
 static void journal_producer(struct lane *l, unsigned int p, uint32_t inc)
 {
-	struct byteor_attach_options o = opts(l);
-	struct lane_ledger *led = l->led;
+	struct byteor_attach_options o = opts(l, 0);
+	struct prod_ledger *pl = l->pl;
 	struct byteor_journal *j;
 	uint64_t m[MSG_WORDS + 8] = { 0 };
 	uint64_t seq = 0;
 	int ret;
 
-	while ((ret = byteor_attach_journal_publisher(&o, &j)) == -EBUSY)
-		usleep(1000);
-	if (ret < 0)
-		_exit(14);
-	while (!led->stop) {
+	ATTACH(byteor_attach_journal_publisher(&o, &j));
+	while (!pl->stop) {
 		fill(m, p, inc, seq);
 		ret = byteor_journal_append(j, 1, m, 8 * (MSG_WORDS + random() % 8),
 					    NULL);
 		if (ret < 0) {
-			note_error(led, ret);
+			prod_error(pl, ret);
 			continue;
 		}
-		led->pub[p][inc] = ++seq;
+		pl->pub[p][inc] = ++seq;
 		if (seq % 64 == 0)
 			usleep(50);	/* do not lap a live subscriber at once */
 	}
@@ -365,46 +418,269 @@ static void journal_producer(struct lane *l, unsigned int p, uint32_t inc)
 	_exit(0);
 }
 
-static void journal_consumer(struct lane *l)
+static void journal_consumer(struct lane *l, unsigned int ci)
 {
-	struct byteor_attach_options o = opts(l);
-	struct lane_ledger *led = l->led;
+	struct byteor_attach_options o = opts(l, 0);
+	struct cons_ledger *c = l->cl[ci];
 	struct byteor_journal_record rec;
 	uint64_t buf[MSG_WORDS + 8];
 	struct byteor_journal *j;
 	int ret;
 
-	/* Resume after the last record taken: its checkpoint. */
-	if (led->journal_pos)
-		ret = byteor_attach_journal_subscriber_from(&o, led->journal_pos, &j);
-	else
-		ret = byteor_attach_journal_subscriber_tail(&o, &j);
+	/*
+	 * Resume after the last record taken, its checkpoint; the first
+	 * subscriber from position 0, so it owes nothing to start-up order.
+	 */
+	ret = byteor_attach_journal_subscriber_from(&o, c->journal_pos, &j);
 	if (ret < 0)
 		_exit(15);
 	for (;;) {
 		ret = byteor_journal_read(j, buf, sizeof(buf), &rec);
 		if (ret == -EOVERFLOW) {
-			/* Lapped: [pos, next) is gone, and we were told. */
-			led->lap_pending = 1;
-			led->laps++;
+			drop(c);	/* lapped: [pos, next) is gone, and said so */
 			continue;
 		}
 		if (ret < 0) {
-			note_error(led, ret);
+			cons_error(c, ret);
 			continue;
 		}
-		take(led, buf, ret);
-		released(led, buf);
-		led->journal_pos = rec.next;
-		led->progress++;
+		take(c, buf, ret);
+		released(c, buf);
+		c->journal_pos = rec.next;
+		c->progress++;
+	}
+}
+
+/* ---- sequenced slots: producer -> stage 0 -> subscriber 1 ---------------- */
+
+/* Stage 0 stamps this word of an entry; the subscriber checks it. */
+static uint64_t stamp(const uint64_t *m)
+{
+	return ~m[3];
+}
+
+static void seq_producer(struct lane *l, unsigned int p, uint32_t inc)
+{
+	struct byteor_attach_options o = opts(l, 0);
+	struct prod_ledger *pl = l->pl;
+	struct byteor_sequenced_slots *h;
+	uint64_t seq = 0;
+	__u64 first;
+	int n, i, ret;
+
+	ATTACH(byteor_attach_sequenced_slots_region(&o, BYTEOR_ROLE_PRODUCER, &h));
+	while (!pl->stop) {
+		n = 1 + random() % 32;
+		ret = byteor_sequenced_slots_producer_claim(h, n, &first);
+		if (ret < 0) {
+			prod_error(pl, ret);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			uint64_t *m = byteor_sequenced_slots_entry(h, first + i);
+
+			fill(m, p, inc, seq + i);
+			m[MSG_WORDS] = 0;	/* stage 0 has not been here */
+		}
+		ret = byteor_sequenced_slots_producer_publish(h, n);
+		if (ret < 0) {
+			prod_error(pl, ret);
+			continue;
+		}
+		seq += n;
+		pl->pub[p][inc] = seq;
+	}
+	byteor_sequenced_slots_detach(h);
+	_exit(0);
+}
+
+static void seq_stage(struct lane *l)
+{
+	struct byteor_attach_options o = opts(l, 0);
+	struct byteor_sequenced_slots *h;
+	__u64 first;
+	int n, i;
+
+	ATTACH(byteor_attach_sequenced_slots_region(&o, BYTEOR_ROLE_CONSUMER, &h));
+	for (;;) {
+		n = byteor_sequenced_slots_stage_wait(h, 1 + random() % 64, &first);
+		if (n < 0) {
+			cons_error(l->cl[0], n);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			uint64_t *m = byteor_sequenced_slots_entry(h, first + i);
+
+			m[MSG_WORDS] = stamp(m);	/* idempotent: redo is fine */
+		}
+		byteor_sequenced_slots_stage_advance(h, n);
+	}
+}
+
+static void seq_subscriber(struct lane *l, unsigned int ci)
+{
+	struct byteor_attach_options o = opts(l, 1);
+	struct cons_ledger *c = l->cl[ci];
+	struct byteor_sequenced_slots *h;
+	uint64_t last[64][MSG_WORDS];
+	__u64 first;
+	int n, i, ret;
+
+	ATTACH(byteor_attach_sequenced_slots_region(&o,
+			BYTEOR_SEQUENCED_SLOTS_SUBSCRIBER, &h));
+	for (;;) {
+		n = byteor_sequenced_slots_subscriber_wait(h, 1 + random() % 64, &first);
+		if (n < 0) {
+			cons_error(c, n);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			const uint64_t *m = byteor_sequenced_slots_entry_ro(h, first + i);
+
+			memcpy(last[i], m, sizeof(last[i]));
+			/* Read before its dependency finished with it? */
+			if (msg_ok(m, SLOT) && m[MSG_WORDS] != stamp(m))
+				c->unprocessed++;
+			take(c, m, SLOT);
+		}
+		ret = byteor_sequenced_slots_subscriber_advance(h, n);
+		if (ret < 0) {
+			cons_error(c, ret);
+			continue;
+		}
+		for (i = 0; i < n; i++)
+			released(c, last[i]);
+		c->progress++;
+	}
+}
+
+/* ---- fanout: producer -> router (broadcast) -> consumers 0 and 1 -------- */
+
+static void fanout_producer(struct lane *l, unsigned int p, uint32_t inc)
+{
+	struct byteor_attach_options o = opts(l, 0);
+	struct prod_ledger *pl = l->pl;
+	struct byteor_fanout_slot s[16];
+	struct byteor_fanout *f;
+	uint64_t seq = 0;
+	int n, i, ret;
+
+	ATTACH(byteor_attach_fanout_tx(&o, &f));
+	while (!pl->stop) {
+		n = byteor_fanout_claim(f, s, 1 + random() % 16);
+		if (n < 0) {
+			prod_error(pl, n);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			fill(s[i].data, p, inc, seq + i);
+			s[i].len = MSG_WORDS * 8;
+			s[i].key = seq + i;
+		}
+		ret = byteor_fanout_publish(f, s, n);
+		if (ret < 0) {
+			prod_error(pl, ret);
+			continue;
+		}
+		seq += n;
+		pl->pub[p][inc] = seq;
+	}
+	byteor_fanout_detach(f);
+	_exit(0);
+}
+
+static void fanout_router(struct lane *l)
+{
+	struct byteor_attach_options o = opts(l, 0);
+	struct byteor_fanout_router_options ro = { .mode = BYTEOR_FANOUT_BROADCAST };
+	struct byteor_fanout *f;
+	int ret;
+
+	ATTACH(byteor_attach_fanout_router(&o, &ro, &f));
+	for (;;) {
+		ret = byteor_fanout_route(f, 256);
+		if (ret < 0)
+			cons_error(l->cl[0], ret);
+	}
+}
+
+static void fanout_consumer(struct lane *l, unsigned int ci)
+{
+	struct byteor_attach_options o = opts(l, ci);
+	struct cons_ledger *c = l->cl[ci];
+	struct byteor_fanout_msg m[64];
+	uint64_t last[64][MSG_WORDS];
+	struct byteor_fanout *f;
+	int n, i, ret;
+
+	ATTACH(byteor_attach_fanout_rx(&o, &f));
+	/*
+	 * Documented: a re-joining consumer starts at the router's position;
+	 * what was routed to its predecessor and not released is dropped.
+	 */
+	drop(c);
+	for (;;) {
+		n = byteor_fanout_peek(f, m, 1 + random() % 64);
+		if (n < 0) {
+			cons_error(c, n);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			take(c, m[i].data, m[i].len);
+			memcpy(last[i], m[i].data, sizeof(last[i]));
+		}
+		ret = byteor_fanout_release(f, n);
+		if (ret < 0) {
+			cons_error(c, ret);
+			continue;
+		}
+		for (i = 0; i < n; i++)
+			released(c, last[i]);
+		c->progress++;
 	}
 }
 
 /* ---- supervisor ------------------------------------------------------------- */
 
-static void prctl_parent_death(void);
+static void prctl_parent_death(void)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		_exit(0);
+}
 
-static pid_t spawn(struct lane *l, int role)
+static void run_role(struct lane *l, const struct role *r)
+{
+	uint32_t inc;
+
+	if (r->kind == ROLE_PROD) {
+		inc = ++l->pl->inc[r->index];
+		if (inc >= MAX_INC)
+			_exit(20);
+		switch (l->kind) {
+		case LANE_RING: ring_producer(l, r->index, inc); break;
+		case LANE_EVENTS: events_producer(l, r->index, inc); break;
+		case LANE_JOURNAL: journal_producer(l, r->index, inc); break;
+		case LANE_SEQ: seq_producer(l, r->index, inc); break;
+		default: fanout_producer(l, r->index, inc); break;
+		}
+	} else if (r->kind == ROLE_CONS) {
+		switch (l->kind) {
+		case LANE_RING: ring_consumer(l, r->index); break;
+		case LANE_EVENTS: events_consumer(l, r->index); break;
+		case LANE_JOURNAL: journal_consumer(l, r->index); break;
+		case LANE_SEQ: seq_subscriber(l, r->index); break;
+		default: fanout_consumer(l, r->index); break;
+		}
+	} else if (l->kind == LANE_SEQ) {
+		seq_stage(l);
+	} else {
+		fanout_router(l);
+	}
+	_exit(0);
+}
+
+static pid_t spawn(struct lane *l, const struct role *r)
 {
 	pid_t pid = fork();
 
@@ -414,33 +690,40 @@ static pid_t spawn(struct lane *l, int role)
 	signal(SIGTERM, SIG_DFL);
 	srandom(cfg.seed * 7919 + getpid());
 	prctl_parent_death();
-	if (role < 0) {
-		if (l->kind == LANE_RING)
-			ring_consumer(l);
-		else if (l->kind == LANE_EVENTS)
-			events_consumer(l);
-		else
-			journal_consumer(l);
-	} else {
-		uint32_t inc = ++l->led->inc[role];
-
-		if (inc >= MAX_INC)
-			_exit(20);
-		if (l->kind == LANE_RING)
-			ring_producer(l, role, inc);
-		else if (l->kind == LANE_EVENTS)
-			events_producer(l, role, inc);
-		else
-			journal_producer(l, role, inc);
-	}
+	run_role(l, r);
 	_exit(0);
 }
 
-static void prctl_parent_death(void)
+static void *shared(size_t len)
 {
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() == 1)
-		_exit(0);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("soak: mmap");
+		exit(1);
+	}
+	return p;
+}
+
+static void lane_setup(struct lane *l, enum lane_kind kind)
+{
+	int i;
+
+	l->kind = kind;
+	l->producers = kind == LANE_EVENTS ? MAX_PROD : 1;
+	l->consumers = kind == LANE_FANOUT ? MAX_CONS : 1;
+	snprintf(l->name, sizeof(l->name), "soak.%s.%d", lane_names[kind],
+		 (int)getpid());
+	l->pl = shared(sizeof(*l->pl));
+	for (i = 0; i < l->consumers; i++)
+		l->cl[i] = shared(sizeof(*l->cl[i]));
+	for (i = 0; i < l->producers; i++)
+		l->roles[l->nroles++] = (struct role){ ROLE_PROD, i, 0 };
+	for (i = 0; i < l->consumers; i++)
+		l->roles[l->nroles++] = (struct role){ ROLE_CONS, i, 0 };
+	if (kind == LANE_SEQ || kind == LANE_FANOUT)
+		l->roles[l->nroles++] = (struct role){ ROLE_AUX, 0, 0 };
 }
 
 static int lane_create(struct lane *l)
@@ -457,62 +740,75 @@ static int lane_create(struct lane *l)
 		};
 		return byteor_events_chain_region_create(&c, NULL);
 	}
-	if (l->kind == LANE_RING) {
+	ro.geometry.slot_size = SLOT;
+	ro.geometry.capacity = 1024;
+	ro.geometry.queues = 1;
+	ro.geometry.producers = 1;
+	switch (l->kind) {
+	case LANE_RING:
 		ro.kind = BYTEOR_KIND_SINGLE_RING;
-		ro.geometry.slot_size = SLOT;
-		ro.geometry.capacity = 1024;
-	} else {
+		break;
+	case LANE_JOURNAL:
 		ro.kind = BYTEOR_KIND_JOURNAL;
 		ro.geometry.slot_size = 256;		/* max record */
 		ro.geometry.capacity = 1U << 20;	/* record area bytes */
+		break;
+	case LANE_SEQ:
+		ro.kind = BYTEOR_KIND_SEQUENCED_SLOTS;
+		ro.geometry.queues = 2;			/* stage 0 -> stage 1 */
+		ro.geometry.stage_deps[1] = 1U << 0;
+		break;
+	default:
+		ro.kind = BYTEOR_KIND_FANOUT;
+		ro.geometry.queues = MAX_CONS;
+		break;
 	}
-	ro.geometry.queues = 1;
-	ro.geometry.producers = 1;
 	return byteor_region_create(&ro, NULL);
+}
+
+static struct role *role_of(struct lane *lanes, int nl, pid_t pid,
+			    struct lane **lp)
+{
+	int i, r;
+
+	for (i = 0; i < nl; i++) {
+		for (r = 0; r < lanes[i].nroles; r++) {
+			if (lanes[i].roles[r].pid == pid) {
+				*lp = &lanes[i];
+				return &lanes[i].roles[r];
+			}
+		}
+	}
+	return NULL;
 }
 
 static void reap(struct lane *lanes, int nl, pid_t pid, int st)
 {
-	struct lane *l = NULL;
-	int i, p;
+	struct lane *l;
+	struct role *r = role_of(lanes, nl, pid, &l);
 
-	for (i = 0; i < nl && !l; i++) {
-		if (lanes[i].cons == pid) {
-			l = &lanes[i];
-			l->cons = 0;
-		}
-		for (p = 0; p < lanes[i].producers && !l; p++) {
-			if (lanes[i].prod[p] == pid) {
-				l = &lanes[i];
-				l->prod[p] = 0;
-			}
-		}
-	}
-	if (!l)
+	if (!r)
 		return;
+	r->pid = 0;
 	if ((WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) ||
 	    (WIFEXITED(st) && WEXITSTATUS(st) == 0))
 		return;
 	/* A role that died of anything but our SIGKILL is a failure. */
-	l->led->errors++;
-	l->led->last_error = WIFEXITED(st) ? 1000 + WEXITSTATUS(st) :
-		2000 + WTERMSIG(st);
+	l->role_errors++;
+	l->last_role_error = WIFEXITED(st) ? WEXITSTATUS(st) :
+		-WTERMSIG(st);
 }
 
-/* Restart whatever role of @l is not running. */
-static void respawn(struct lane *l, bool producers)
+/* Start whatever role of @l is not running (producers unless @no_prod). */
+static void respawn(struct lane *l, bool no_prod)
 {
-	int p;
+	int r;
 
-	if (!l->cons) {
-		l->cons = spawn(l, -1);
+	for (r = 0; r < l->nroles; r++) {
+		if (l->roles[r].pid || (no_prod && l->roles[r].kind == ROLE_PROD))
+			continue;
+		l->roles[r].pid = spawn(l, &l->roles[r]);
 		l->restarts++;
-	}
-	for (p = 0; producers && p < l->producers; p++) {
-		if (!l->prod[p]) {
-			l->prod[p] = spawn(l, p);
-			l->restarts++;
-		}
 	}
 }
 
@@ -526,33 +822,47 @@ static void kill_wait(pid_t pid)
 	waitpid(pid, &st, 0);
 }
 
-/* Producer losses after the run: published, never taken. */
-static void tail_losses(struct lane *l)
+/* After the run: published, never taken by consumer @c. */
+static void tail_losses(struct lane *l, struct cons_ledger *c)
 {
-	struct lane_ledger *led = l->led;
 	uint32_t inc;
 	int p;
 
 	for (p = 0; p < l->producers; p++) {
-		for (inc = 1; inc <= led->inc[p] && inc < MAX_INC; inc++) {
+		for (inc = 1; inc <= l->pl->inc[p] && inc < MAX_INC; inc++) {
 			uint64_t miss;
 
-			if (led->pub[p][inc] <= led->next[p][inc])
+			if (l->pl->pub[p][inc] <= c->next[p][inc])
 				continue;
-			miss = led->pub[p][inc] - led->next[p][inc];
-			if (l->kind == LANE_JOURNAL && led->laps > led->lapgen[p][inc])
-				led->lapped += miss;	/* a later lap took them */
+			miss = l->pl->pub[p][inc] - c->next[p][inc];
+			if (c->drops > c->dropgen[p][inc])
+				c->dropped += miss;	/* a later drop took them */
 			else
-				led->lost += miss;
+				c->lost += miss;
 		}
 	}
+}
+
+static uint64_t lane_sum(const struct lane *l, size_t off)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < l->consumers; i++)
+		v += *(const uint64_t *)((const char *)l->cl[i] + off);
+	return v;
+}
+
+static uint64_t lane_progress(const struct lane *l)
+{
+	return lane_sum(l, offsetof(struct cons_ledger, progress));
 }
 
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [-t SECONDS] [-k KILL_MS] [-b user|kernel] [-d DIR]\n"
-		"          [-s SEED] [-l ring,events,journal]\n"
+		"          [-s SEED] [-l ring,events,journal,seq,fanout]\n"
 		"  every lane across processes, a random role SIGKILLed and\n"
 		"  restarted every KILL_MS (default 20) ms for SECONDS (default 60)\n",
 		argv0);
@@ -614,16 +924,7 @@ int main(int argc, char **argv)
 		if (!(cfg.lanes & (1U << k)))
 			continue;
 		l = &lanes[nl++];
-		l->kind = k;
-		l->producers = k == LANE_EVENTS ? MAX_PROD : 1;
-		snprintf(l->name, sizeof(l->name), "soak.%s.%d", lane_names[k],
-			 (int)getpid());
-		l->led = mmap(NULL, sizeof(*l->led), PROT_READ | PROT_WRITE,
-			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		if (l->led == MAP_FAILED) {
-			perror("soak: mmap");
-			return 1;
-		}
+		lane_setup(l, k);
 		ret = lane_create(l);
 		if (ret < 0) {
 			fprintf(stderr, "soak: create %s: %s\n", l->name,
@@ -631,7 +932,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	printf("soak: %d lane(s), %s backing, %.0f s, a kill every %u ms, seed %lu\n",
+	printf("soak: %d lane(s), %s backing, %.0f s, a kill every ~%u ms, seed %lu\n",
 	       nl, cfg.backing == BYTEOR_BACKING_KERNEL ? "kernel" : "user",
 	       cfg.seconds, cfg.kill_ms, cfg.seed);
 	fflush(stdout);
@@ -640,7 +941,7 @@ int main(int argc, char **argv)
 	end = t0 + cfg.seconds;
 	next_kill = t0 + cfg.kill_ms / 1e3;
 	for (i = 0; i < nl; i++) {
-		respawn(&lanes[i], true);
+		respawn(&lanes[i], false);
 		lanes[i].restarts = 0;
 		lanes[i].last_progress_t = t0;
 	}
@@ -649,11 +950,10 @@ int main(int argc, char **argv)
 			reap(lanes, nl, pid, st);
 		if (t >= next_kill) {
 			struct lane *l = &lanes[random() % nl];
-			int role = random() % (l->producers + 1);
-			pid_t victim = role == l->producers ? l->cons : l->prod[role];
+			struct role *r = &l->roles[random() % l->nroles];
 
-			if (victim > 0) {
-				kill(victim, SIGKILL);
+			if (r->pid > 0) {
+				kill(r->pid, SIGKILL);
 				l->kills++;
 				kills++;
 			}
@@ -661,70 +961,86 @@ int main(int argc, char **argv)
 		}
 		for (i = 0; i < nl; i++) {
 			struct lane *l = &lanes[i];
+			uint64_t p = lane_progress(l);
 
-			if (l->led->progress != l->last_progress) {
-				l->last_progress = l->led->progress;
+			if (p != l->last_progress) {
+				l->last_progress = p;
 				l->last_progress_t = t;
 			} else if (t - l->last_progress_t > 5.0) {
 				l->stalls++;
 				l->last_progress_t = t;
 			}
-			respawn(l, true);
+			respawn(l, false);
 		}
 		usleep(1000);
 	}
 
-	/* Drain: no more kills; producers stop, the consumer catches up. */
+	/* Drain: no more kills; producers stop, the consumers catch up. */
 	for (i = 0; i < nl; i++)
-		lanes[i].led->stop = 1;
+		lanes[i].pl->stop = 1;
 	for (i = 0; i < nl; i++) {
 		struct lane *l = &lanes[i];
 		double quiet;
 		uint64_t last;
-		int p;
+		int r;
 
-		for (p = 0; p < l->producers; p++) {
-			if (l->prod[p] > 0 && waitpid(l->prod[p], &st, 0) == l->prod[p])
-				reap(lanes, nl, l->prod[p], st);
+		for (r = 0; r < l->nroles; r++) {
+			pid = l->roles[r].pid;
+			if (l->roles[r].kind == ROLE_PROD && pid > 0 &&
+			    waitpid(pid, &st, 0) == pid)
+				reap(lanes, nl, pid, st);
 		}
-		if (!l->cons)
-			respawn(l, false);
-		last = l->led->progress;
+		respawn(l, true);
+		last = lane_progress(l);
 		quiet = now_s();
 		while (now_s() - quiet < 1.0) {	/* 1 s without progress: done */
 			usleep(20000);
-			if (l->led->progress != last) {
-				last = l->led->progress;
+			if (lane_progress(l) != last) {
+				last = lane_progress(l);
 				quiet = now_s();
 			}
 		}
-		kill_wait(l->cons);
-		l->cons = 0;
-		tail_losses(l);
+		for (r = 0; r < l->nroles; r++) {
+			kill_wait(l->roles[r].pid);
+			l->roles[r].pid = 0;
+		}
+		for (r = 0; r < l->consumers; r++)
+			tail_losses(l, l->cl[r]);
 		byteor_region_destroy(l->name, cfg.backing, cfg.dir);
 	}
 
-	printf("%-8s %12s %7s %8s %5s %11s %7s %6s %6s %6s %6s %7s\n", "lane",
-	       "messages", "kills", "restarts", "torn", "redelivered",
-	       "lapped", "laps", "lost", "dup", "stalls", "errors");
+#define SUM(f) lane_sum(l, offsetof(struct cons_ledger, f))
+	printf("%-8s %12s %6s %8s %5s %6s %11s %8s %6s %4s %6s %6s\n", "lane",
+	       "messages", "kills", "restarts", "torn", "unproc",
+	       "redelivered", "dropped", "lost", "dup", "stalls", "errors");
 	for (i = 0; i < nl; i++) {
 		struct lane *l = &lanes[i];
-		struct lane_ledger *led = l->led;
+		uint64_t errors = SUM(errors) + l->pl->errors + l->role_errors;
 
-		printf("%-8s %12" PRIu64 " %7" PRIu64 " %8" PRIu64 " %5" PRIu64
-		       " %11" PRIu64 " %7" PRIu64 " %6" PRIu64 " %6" PRIu64
-		       " %6" PRIu64 " %6" PRIu64 " %7" PRIu64 "\n",
-		       lane_names[l->kind], led->received, l->kills, l->restarts,
-		       led->torn, led->redelivered, led->lapped, led->laps,
-		       led->lost, led->duplicate, l->stalls, led->errors);
-		if (led->errors)
-			printf("# %s: last error %d (%s)\n", lane_names[l->kind],
-			       led->last_error, led->last_error < 0 ?
-			       byteor_strerror(led->last_error) : "role exit status");
-		total += led->received;
-		bad += led->torn + led->lost + led->duplicate + l->stalls +
-		       led->errors;
+		printf("%-8s %12" PRIu64 " %6" PRIu64 " %8" PRIu64 " %5" PRIu64
+		       " %6" PRIu64 " %11" PRIu64 " %8" PRIu64 " %6" PRIu64
+		       " %4" PRIu64 " %6" PRIu64 " %6" PRIu64 "\n",
+		       lane_names[l->kind], SUM(received), l->kills, l->restarts,
+		       SUM(torn), SUM(unprocessed), SUM(redelivered),
+		       SUM(dropped), SUM(lost), SUM(duplicate), l->stalls,
+		       errors);
+		if (l->pl->errors)
+			printf("# %s: producer error %d (%s)\n", lane_names[l->kind],
+			       l->pl->last_error, byteor_strerror(l->pl->last_error));
+		for (k = 0; k < l->consumers; k++)
+			if (l->cl[k]->errors)
+				printf("# %s: consumer %d error %d (%s)\n",
+				       lane_names[l->kind], k, l->cl[k]->last_error,
+				       byteor_strerror(l->cl[k]->last_error));
+		if (l->role_errors)
+			printf("# %s: a role died on its own (%s %d)\n",
+			       lane_names[l->kind], l->last_role_error < 0 ?
+			       "signal" : "exit status", abs(l->last_role_error));
+		total += SUM(received);
+		bad += SUM(torn) + SUM(unprocessed) + SUM(lost) +
+		       SUM(duplicate) + l->stalls + errors;
 	}
+#undef SUM
 	printf("soak: %" PRIu64 " messages in %.0f s, %" PRIu64 " kills: %s\n",
 	       total, now_s() - t0, kills, bad ? "FAILED" : "ok");
 	return bad ? 1 : 0;
