@@ -149,8 +149,23 @@ if [ -z "${BYTEOR_TESTS_DIR:-}" ]; then
 	fi
 fi
 
+# The soak (tests/soak/soak.c), static: every lane on the kernel backing
+# with roles SIGKILLed and restarted, a short run as the test user.
+soak=
+if [ -z "${BYTEOR_TESTS_DIR:-}" ]; then
+	if quiet "$shared/soak-build.log" \
+		gcc -static -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+			-I"$top/include" -o "$tests_out/byteor-soak" \
+			"$top/tests/soak/soak.c" "$BUILD/ulib/libbyteor.a" -pthread; then
+		soak=byteor-soak
+	else
+		tail -n 30 "$shared/soak-build.log" >&2
+		echo byteor-soak >>"$shared/build-failed"
+	fi
+fi
+
 # Every program as root; those not named *_root also as the test user;
-# then the demo.
+# then the demo and the soak.
 runs=$shared/runs
 : >"$runs"
 for p in "${built[@]}"; do
@@ -163,6 +178,7 @@ for p in "${built[@]}"; do
 	esac
 done
 [ -n "$demo" ] && echo "demo $demo" >>"$runs"
+[ -n "$soak" ] && echo "soak $soak" >>"$runs"
 
 # --- one guest per kernel ------------------------------------------------------
 rundirs=()

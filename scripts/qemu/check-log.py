@@ -15,7 +15,8 @@ FILE names the test programs that did not build, one a line; each counts
 as one failure (once, not per kernel).
 
 A "demo" run (byteor-demo) is one result: status 0, its first line names
-the kernel backing, its last says nothing was lost.
+the kernel backing, its last says nothing was lost.  So is a "soak" run
+(byteor-soak): status 0 and its verdict line "ok".
 
 Prints every TAP result line prefixed with the kernel and the program, the
 checks of the guest itself, a summary per kernel and, last, one line
@@ -61,6 +62,8 @@ XFAIL = re.compile(r"#\s*XFAIL\b", re.IGNORECASE)
 # byteor-demo's first line and its verdict (ulib/tools/byteor_demo.c).
 DEMO_HEADER = re.compile(r"^byteor \S+ demo: .*\bbacking (\w+)\b")
 DEMO_INTACT = re.compile(r"^no message, entry or record lost\b")
+# The soak's verdict line (tests/soak/soak.c).
+SOAK_VERDICT = re.compile(r"^soak: (\d+) messages in .* (\d+) kills: (ok|FAILED)$")
 
 KSFT_PASS, KSFT_SKIP = 0, 4
 RC_TIMEOUT = 124
@@ -276,9 +279,41 @@ class Kernel:
                    f"as the test user" + (f": {why}" if why else
                                           f" ({secs} s)"))
 
+    def judge_soak(self, prog, started, ex, out):
+        """The soak: one result.  Status 0 and its verdict line "ok", with
+        messages and kills both non-zero; its table is printed as comments."""
+        who = f"soak/{prog}:"
+        for line in out:
+            if line.strip():
+                self.emit(f"{who} # {line}")
+        verdict = next((SOAK_VERDICT.match(l) for l in out
+                        if SOAK_VERDICT.match(l)), None)
+        rc = int(ex[2]) if ex else None
+        secs = ex[3] if ex and len(ex) > 3 else "?"
+        if not started:
+            why = "never started (the guest stopped before it)"
+        elif ex is None:
+            why = "did not finish (guest died or was killed)"
+        elif rc == RC_TIMEOUT:
+            why = f"timed out after {secs} s"
+        elif verdict is None:
+            why = f"no verdict line (exit status {rc})"
+        elif rc != 0 or verdict.group(3) != "ok":
+            why = f"exit status {rc}, verdict {verdict.group(3)}"
+        elif int(verdict.group(1)) == 0 or int(verdict.group(2)) == 0:
+            why = "no message went through, or no role was killed"
+        else:
+            why = ""
+        self.check(not why, f"{who} every lane survives roles killed and "
+                   f"restarted on the kernel backing" +
+                   (f": {why}" if why else f" ({secs} s)"))
+
     def judge_run(self, mode, prog, started, ex, out):
         if mode == "demo":
             self.judge_demo(prog, started, ex, out)
+            return
+        if mode == "soak":
+            self.judge_soak(prog, started, ex, out)
             return
         who = f"{mode}/{prog}:"
         plan, plan_extra, results = None, "", []

@@ -78,7 +78,7 @@ while read -r mode name; do
 		as=
 		export BYTEOR_AS_USER=0
 		;;
-	user | demo)
+	user | demo | soak)
 		as="-u $BYTEOR_USER_UID -g $BYTEOR_USER_GID"
 		[ -n "$BYTEOR_CREATE_GID" ] && as="$as -G $BYTEOR_CREATE_GID"
 		export BYTEOR_AS_USER=1
@@ -96,8 +96,12 @@ while read -r mode name; do
 	t0=$(now)
 	# The demo (byteor-demo) runs short, on the default backing, which
 	# is the kernel's here; its output is figures, not TAP.
+	# The soak: every lane on the kernel backing for 20 s, a role killed
+	# every ~100 ms; TCG on two vCPUs is slow, so a lane stalls only after
+	# 20 s without progress.
 	args=
 	[ "$mode" = demo ] && args=--quick
+	[ "$mode" = soak ] && args="-b kernel -t 20 -k 100 -S 20"
 	# shellcheck disable=SC2086 # $as, $args: zero or more options
 	(cd "$wd" && TMPDIR=$wd runas $as -t "$BYTEOR_TEST_TIMEOUT" -- \
 		"/tests/$name" $args </dev/null)

@@ -5,7 +5,7 @@
  * went wrong.  `make soak` (SOAK_S=seconds, default 1800).
  *
  *	soak [-t SECONDS] [-k KILL_MS] [-b user|kernel] [-d DIR] [-s SEED]
- *	     [-l ring,events,journal,seq,fanout]
+ *	     [-l ring,events,journal,seq,fanout] [-S STALL_SECONDS]
  *
  * Every message carries (producer, incarnation, sequence, check word).
  * A producer incarnation numbers its messages 0, 1, 2 ... and records in a
@@ -29,7 +29,8 @@
  *                 consumer was not a member;
  *  - lost:        any other gap inside one producer incarnation, or a
  *                 message whose publish had returned and that never came;
- *  - stall:       a lane that made no progress for 5 s while its roles ran;
+ *  - stall:       a lane that made no progress for STALL_SECONDS (default
+ *                 5) while its roles ran;
  *  - errors:      an errno no lane documents for the call, or a role that
  *                 died of anything but the soak's SIGKILL.
  *
@@ -124,7 +125,8 @@ static struct {
 	unsigned int kill_ms;
 	unsigned long seed;
 	unsigned int lanes;	/* bit per enum lane_kind */
-} cfg = { BYTEOR_BACKING_USER, NULL, 60, 20, 1, (1U << LANE_KINDS) - 1 };
+	double stall_s;		/* no progress this long while running: stall */
+} cfg = { BYTEOR_BACKING_USER, NULL, 60, 20, 1, (1U << LANE_KINDS) - 1, 5 };
 
 static volatile sig_atomic_t interrupted;
 
@@ -862,7 +864,7 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [-t SECONDS] [-k KILL_MS] [-b user|kernel] [-d DIR]\n"
-		"          [-s SEED] [-l ring,events,journal,seq,fanout]\n"
+		"          [-s SEED] [-l ring,events,journal,seq,fanout] [-S STALL_S]\n"
 		"  every lane across processes, a random role SIGKILLed and\n"
 		"  restarted every KILL_MS (default 20) ms for SECONDS (default 60)\n",
 		argv0);
@@ -873,8 +875,9 @@ static void parse(int argc, char **argv)
 {
 	int c, k;
 
-	while ((c = getopt(argc, argv, "t:k:b:d:s:l:h")) != -1) {
+	while ((c = getopt(argc, argv, "t:k:b:d:s:l:S:h")) != -1) {
 		switch (c) {
+		case 'S': cfg.stall_s = atof(optarg); break;
 		case 't': cfg.seconds = atof(optarg); break;
 		case 'k': cfg.kill_ms = atoi(optarg); break;
 		case 'b':
@@ -899,7 +902,7 @@ static void parse(int argc, char **argv)
 			usage(argv[0]);
 		}
 	}
-	if (cfg.seconds <= 0 || !cfg.kill_ms)
+	if (cfg.seconds <= 0 || !cfg.kill_ms || cfg.stall_s <= 0)
 		usage(argv[0]);
 }
 
@@ -966,7 +969,7 @@ int main(int argc, char **argv)
 			if (p != l->last_progress) {
 				l->last_progress = p;
 				l->last_progress_t = t;
-			} else if (t - l->last_progress_t > 5.0) {
+			} else if (t - l->last_progress_t > cfg.stall_s) {
 				l->stalls++;
 				l->last_progress_t = t;
 			}
