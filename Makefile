@@ -8,6 +8,7 @@
 #   make check-kernel   kselftests in QEMU on 6.1 and 6.12 (KVER=6.1 for one)
 #   make kmod           byteor.ko for every test kernel (KVER= for one)
 #   make lint           checkpatch --strict and sparse on kmod/
+#   make abi            libbyteor's ABI against ulib/abi/ (abi-update records)
 #   make bench          benchmarks (never part of check)
 #   make soak           every lane, roles killed at random (SOAK_S=1800)
 #   make install        libbyteor, headers, byteorctl (prefix, DESTDIR, ...)
@@ -25,7 +26,8 @@ else
 Q := @
 endif
 
-.PHONY: all deps ulib kmod lint check check-kernel test test-all run bench soak \
+.PHONY: all deps ulib kmod lint abi abi-update check check-kernel test test-all run \
+	bench soak \
 	install uninstall clean
 
 all: ulib
@@ -61,7 +63,14 @@ test-all: deps
 	$(Q)SAN=tsan bash scripts/host-tests.sh
 	$(Q)SAN=crash bash scripts/host-tests.sh
 
-check: deps lint test-all check-kernel
+# The ABI of libbyteor.so against its record (scripts/abi.sh).
+abi: deps
+	$(Q)bash scripts/abi.sh check
+
+abi-update: deps
+	$(Q)bash scripts/abi.sh update
+
+check: deps lint abi test-all check-kernel
 
 # The demo needs only a compiler and make: deps.sh --build installs just those
 # (as root; otherwise it names the missing packages).

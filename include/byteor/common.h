@@ -27,14 +27,22 @@ extern "C" {
 
 /*
  * The library version: the one place it is written.  ulib/Makefile reads
- * these three lines for the shared library's file name and libbyteor.pc.
- * The SONAME is libbyteor.so.<MAJOR>.  While MAJOR is 0 (nothing released)
- * a minor version may change the ABI: 0.2 made the SPSC hot paths inline
- * (byteor/lane_inline.h), so 0.1 binaries do not run against it.
+ * these lines for the shared library's file name and libbyteor.pc, the
+ * module and dkms.conf follow it.
+ *
+ * BYTEOR_ABI_VERSION is the SONAME: libbyteor.so.<ABI>.  It moves whenever
+ * a program built against an earlier release could break against this one
+ * (an exported symbol gone or changed, a public struct's layout changed -
+ * the inline hot paths' struct __byteor_spsc included), whatever the
+ * release number says; adding symbols keeps it.  scripts/abi.sh holds the
+ * library to its record in ulib/abi/.  History: 0.1 and 0.2 both called
+ * themselves libbyteor.so.0 though 0.2 broke 0.1's ABI (inline lanes);
+ * from 0.3 the SONAME is libbyteor.so.1.
  */
 #define BYTEOR_VERSION_MAJOR	0
-#define BYTEOR_VERSION_MINOR	2
+#define BYTEOR_VERSION_MINOR	3
 #define BYTEOR_VERSION_PATCH	0
+#define BYTEOR_ABI_VERSION	1
 
 #define BYTEOR__STR2(x)		#x
 #define BYTEOR__STR(x)		BYTEOR__STR2(x)
@@ -48,6 +56,17 @@ extern "C" {
 
 /* Marks the functions the shared library exports (built -fvisibility=hidden). */
 #define BYTEOR_API __attribute__((visibility("default")))
+
+/**
+ * byteor_version() - the version of the library running, as
+ * BYTEOR_VERSION computes it (major * 10000 + minor * 100 + patch): compare
+ * with BYTEOR_VERSION, the headers' version, to tell a program built
+ * against other headers.
+ */
+BYTEOR_API int byteor_version(void);
+
+/* byteor_version_string() - the same as "major.minor.patch". */
+BYTEOR_API const char *byteor_version_string(void);
 
 /*
  * Where regions live.  AUTO: the environment variable BYTEOR_BACKING

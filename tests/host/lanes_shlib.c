@@ -156,4 +156,15 @@ TEST_F(shlib, parked_ends_are_woken_by_inline_publish_and_release)
 	byteor_single_ring_detach(tx);
 }
 
+/* The library that runs says which it is, and it is the headers' here. */
+TEST(the_shared_library_reports_the_headers_version)
+{
+	char want[32];
+
+	EXPECT_EQ(BYTEOR_VERSION, byteor_version());
+	snprintf(want, sizeof(want), "%d.%d.%d", BYTEOR_VERSION_MAJOR,
+		 BYTEOR_VERSION_MINOR, BYTEOR_VERSION_PATCH);
+	EXPECT_STREQ(want, byteor_version_string());
+}
+
 TEST_HARNESS_MAIN

@@ -201,7 +201,9 @@ TEST_F(cli, help_and_version_exit_0)
 	EXPECT_EQ(0, ht_sh("%s --help | grep -q '^usage: byteorctl'", self->ctl));
 	EXPECT_EQ(0, ht_sh("%s help | grep -q 'create NAME --kind'", self->ctl));
 	EXPECT_EQ(0, ht_sh("%s create --help | grep -q '^usage:'", self->ctl));
-	EXPECT_EQ(0, ht_sh("%s --version | grep -q '^byteorctl %s$'", self->ctl,
+	EXPECT_EQ(0, ht_sh("%s --version | grep -q '^byteorctl %s (libbyteor %s)$'",
+			   self->ctl, BYTEOR_VERSION_STRING, BYTEOR_VERSION_STRING));
+	EXPECT_EQ(0, ht_sh("%s -V | grep -q '^byteorctl %s '", self->ctl,
 			   BYTEOR_VERSION_STRING));
 }
 

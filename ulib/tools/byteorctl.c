@@ -68,7 +68,7 @@ static const char usage_text[] =
 "  --dir DIR               userspace backing directory (default:\n"
 "                          $BYTEOR_DIR, a hugetlbfs mount, /dev/shm)\n"
 "  --json                  machine-readable output (schema byteor.v1)\n"
-"  --help, --version\n"
+"  --help, --version (-V)\n"
 "\n"
 "exit status: 0 success, 1 failure, 2 bad usage\n";
 
@@ -255,7 +255,8 @@ static int parse_opt(struct ctl *c, int opt, const char *arg)
 		fputs(usage_text, stdout);
 		exit(0);
 	case OPT_VERSION:
-		printf("byteorctl %s\n", BYTEOR_VERSION_STRING);
+		printf("byteorctl %s (libbyteor %s)\n", BYTEOR_VERSION_STRING,
+		       byteor_version_string());
 		exit(0);
 	}
 	if (!is_create_opt(opt))
@@ -684,8 +685,10 @@ int main(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return 0;
 	}
-	if (!strcmp(c.cmd, "--version")) {
-		printf("byteorctl %s\n", BYTEOR_VERSION_STRING);
+	if (!strcmp(c.cmd, "--version") || !strcmp(c.cmd, "-V")) {
+		/* The library's own version too: it may not be the headers'. */
+		printf("byteorctl %s (libbyteor %s)\n", BYTEOR_VERSION_STRING,
+		       byteor_version_string());
 		return 0;
 	}
 	if (!strcmp(c.cmd, "stat"))
