@@ -132,36 +132,31 @@ for p in "${progs[@]}"; do
 	rm -f "$shared/tests-build-$p.log"
 done
 
-# The demo (make run's byteor-demo), static, beside the test programs: the
-# guest runs it once, as the test user, on its default backing (the
-# kernel's there).  Only with our own tests, not a stand-in set.
-demo=
-if [ -z "${BYTEOR_TESTS_DIR:-}" ]; then
-	mkdir -p "$tests_out"
-	if quiet "$shared/demo-build.log" \
+# A program of the library's own, static, beside the test programs; prints
+# its name if it built (a failure is counted like a test that did not).
+build_static() { # name source
+	if quiet "$shared/$1-build.log" \
 		gcc -static -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
-			-I"$top/include" -o "$tests_out/byteor-demo" \
-			"$top/ulib/tools/byteor_demo.c" "$BUILD/ulib/libbyteor.a" -pthread; then
-		demo=byteor-demo
+			-I"$top/include" -o "$tests_out/$1" "$2" \
+			"$BUILD/ulib/libbyteor.a" -pthread; then
+		echo "$1"
 	else
-		tail -n 30 "$shared/demo-build.log" >&2
-		echo byteor-demo >>"$shared/build-failed"
+		tail -n 30 "$shared/$1-build.log" >&2
+		echo "$1" >>"$shared/build-failed"
 	fi
-fi
+}
 
-# The soak (tests/soak/soak.c), static: every lane on the kernel backing
-# with roles SIGKILLed and restarted, a short run as the test user.
+# The demo (make run's byteor-demo): the guest runs it once, as the test
+# user, on its default backing (the kernel's there); and the soak
+# (tests/soak/soak.c): every lane on the kernel backing with roles
+# SIGKILLed and restarted, a short run as the test user.  Only with our own
+# tests, not a stand-in set.
+demo=
 soak=
 if [ -z "${BYTEOR_TESTS_DIR:-}" ]; then
-	if quiet "$shared/soak-build.log" \
-		gcc -static -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
-			-I"$top/include" -o "$tests_out/byteor-soak" \
-			"$top/tests/soak/soak.c" "$BUILD/ulib/libbyteor.a" -pthread; then
-		soak=byteor-soak
-	else
-		tail -n 30 "$shared/soak-build.log" >&2
-		echo byteor-soak >>"$shared/build-failed"
-	fi
+	mkdir -p "$tests_out"
+	demo=$(build_static byteor-demo "$top/ulib/tools/byteor_demo.c")
+	soak=$(build_static byteor-soak "$top/tests/soak/soak.c")
 fi
 
 # Every program as root; those not named *_root also as the test user;

@@ -249,32 +249,38 @@ class Kernel:
             "%.1f" % (float(done[0]) - float(boot[0])) if boot and done else "?",
             self.meta.get("wall", "?"))
 
+    def run_failure(self, who, started, ex, out):
+        """The status of a one-result run (demo, soak): its output as
+        comments, and why it failed to finish cleanly ("" if it did not)."""
+        for line in out:
+            if line.strip():
+                self.emit(f"{who} # {line}")
+        rc = int(ex[2]) if ex else None
+        secs = ex[3] if ex and len(ex) > 3 else "?"
+        if not started:
+            return "never started (the guest stopped before it)", secs
+        if ex is None:
+            return "did not finish (guest died or was killed)", secs
+        if rc == RC_TIMEOUT:
+            return f"timed out after {secs} s", secs
+        if rc != 0:
+            return f"exit status {rc}", secs
+        return "", secs
+
     def judge_demo(self, prog, started, ex, out):
         """The demo: one result.  It must finish with status 0, say it ran
         on the kernel backing and that nothing was lost; its figures are
         printed as comments."""
         who = f"demo/{prog}:"
-        for line in out:
-            if line.strip():
-                self.emit(f"{who} # {line}")
+        why, secs = self.run_failure(who, started, ex, out)
         header = next((l for l in out if DEMO_HEADER.match(l)), None)
         backing = DEMO_HEADER.match(header).group(1) if header else None
-        rc = int(ex[2]) if ex else None
-        secs = ex[3] if ex and len(ex) > 3 else "?"
-        if not started:
-            why = "never started (the guest stopped before it)"
-        elif ex is None:
-            why = "did not finish (guest died or was killed)"
-        elif rc == RC_TIMEOUT:
-            why = f"timed out after {secs} s"
-        elif rc != 0:
-            why = f"exit status {rc}"
+        if why:
+            pass
         elif backing != "kernel":
             why = f"ran on the {backing or 'unknown'} backing, not the kernel's"
         elif not any(DEMO_INTACT.match(l) for l in out):
             why = "no 'no message ... lost' line"
-        else:
-            why = ""
         self.check(not why, f"{who} the demo runs on the kernel backing "
                    f"as the test user" + (f": {why}" if why else
                                           f" ({secs} s)"))
@@ -283,27 +289,15 @@ class Kernel:
         """The soak: one result.  Status 0 and its verdict line "ok", with
         messages and kills both non-zero; its table is printed as comments."""
         who = f"soak/{prog}:"
-        for line in out:
-            if line.strip():
-                self.emit(f"{who} # {line}")
+        why, secs = self.run_failure(who, started, ex, out)
         verdict = next((SOAK_VERDICT.match(l) for l in out
                         if SOAK_VERDICT.match(l)), None)
-        rc = int(ex[2]) if ex else None
-        secs = ex[3] if ex and len(ex) > 3 else "?"
-        if not started:
-            why = "never started (the guest stopped before it)"
-        elif ex is None:
-            why = "did not finish (guest died or was killed)"
-        elif rc == RC_TIMEOUT:
-            why = f"timed out after {secs} s"
-        elif verdict is None:
-            why = f"no verdict line (exit status {rc})"
-        elif rc != 0 or verdict.group(3) != "ok":
-            why = f"exit status {rc}, verdict {verdict.group(3)}"
+        if why:
+            pass
+        elif verdict is None or verdict.group(3) != "ok":
+            why = "no 'ok' verdict line"
         elif int(verdict.group(1)) == 0 or int(verdict.group(2)) == 0:
             why = "no message went through, or no role was killed"
-        else:
-            why = ""
         self.check(not why, f"{who} every lane survives roles killed and "
                    f"restarted on the kernel backing" +
                    (f": {why}" if why else f" ({secs} s)"))

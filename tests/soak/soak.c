@@ -256,20 +256,74 @@ static void prod_error(struct prod_ledger *pl, int ret)
 	__r;								\
 })
 
-/* ---- single ring ------------------------------------------------------- */
+/* ---- single ring and events MPSC queue: slots claimed and peeked ------ */
 
-static void ring_producer(struct lane *l, unsigned int p, uint32_t inc)
+/* The four slot calls of a lane whose slots are struct byteor_slot. */
+struct slot_ops {
+	int (*claim)(void *h, struct byteor_slot *s, unsigned int n);
+	int (*publish)(void *h, const struct byteor_slot *s, unsigned int n);
+	int (*peek)(void *h, struct byteor_slot *s, unsigned int n);
+	int (*release)(void *h, unsigned int n);
+	unsigned int batch;	/* producer batches of 1..batch */
+};
+
+static int ring_claim(void *h, struct byteor_slot *s, unsigned int n)
 {
-	struct byteor_attach_options o = opts(l, 0);
+	return byteor_single_ring_claim(h, s, n);
+}
+
+static int ring_publish(void *h, const struct byteor_slot *s, unsigned int n)
+{
+	return byteor_single_ring_publish(h, s, n);
+}
+
+static int ring_peek(void *h, struct byteor_slot *s, unsigned int n)
+{
+	return byteor_single_ring_peek(h, s, n);
+}
+
+static int ring_release(void *h, unsigned int n)
+{
+	return byteor_single_ring_release(h, n);
+}
+
+static int events_claim(void *h, struct byteor_slot *s, unsigned int n)
+{
+	return byteor_events_claim(h, s, n);
+}
+
+static int events_publish(void *h, const struct byteor_slot *s, unsigned int n)
+{
+	return byteor_events_publish(h, s, n);
+}
+
+static int events_peek(void *h, struct byteor_slot *s, unsigned int n)
+{
+	return byteor_events_peek(h, s, n);
+}
+
+static int events_release(void *h, unsigned int n)
+{
+	return byteor_events_release(h, n);
+}
+
+static const struct slot_ops ring_ops = {
+	ring_claim, ring_publish, ring_peek, ring_release, 64
+};
+static const struct slot_ops events_ops = {
+	events_claim, events_publish, events_peek, events_release, 16
+};
+
+static void slot_producer(struct lane *l, const struct slot_ops *ops, void *h,
+			  unsigned int p, uint32_t inc)
+{
 	struct prod_ledger *pl = l->pl;
-	struct byteor_single_ring *r;
 	struct byteor_slot s[64];
 	uint64_t seq = 0;
 	int n, i, ret;
 
-	ATTACH(byteor_attach_single_ring(&o, BYTEOR_ROLE_PRODUCER, &r));
 	while (!pl->stop) {
-		n = byteor_single_ring_claim(r, s, 1 + random() % 64);
+		n = ops->claim(h, s, 1 + random() % ops->batch);
 		if (n < 0) {
 			prod_error(pl, n);
 			continue;
@@ -278,7 +332,7 @@ static void ring_producer(struct lane *l, unsigned int p, uint32_t inc)
 			fill(s[i].data, p, inc, seq + i);
 			s[i].len = MSG_WORDS * 8;
 		}
-		ret = byteor_single_ring_publish(r, s, n);
+		ret = ops->publish(h, s, n);
 		if (ret < 0) {
 			prod_error(pl, ret);
 			continue;
@@ -286,6 +340,51 @@ static void ring_producer(struct lane *l, unsigned int p, uint32_t inc)
 		seq += n;
 		pl->pub[p][inc] = seq;
 	}
+}
+
+/*
+ * Peek and release only: recv() releases inside the call, so a consumer
+ * killed after it returned loses that message by its own choice of API,
+ * which the ledger could not tell from a lane's loss.  One slot at a time
+ * now and then (the single ring's tag path).
+ */
+static void slot_consumer(struct lane *l, const struct slot_ops *ops, void *h,
+			  unsigned int ci)
+{
+	struct cons_ledger *c = l->cl[ci];
+	struct byteor_slot s[64];
+	uint64_t last[64][MSG_WORDS];
+	int n, i, ret;
+
+	for (;;) {
+		n = ops->peek(h, s, random() % 4 ? 1 + random() % 64 : 1);
+		if (n < 0) {
+			cons_error(c, n);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			take(c, s[i].data, s[i].len);
+			memcpy(last[i], s[i].data, sizeof(last[i]));
+		}
+		ret = ops->release(h, n);
+		if (ret < 0) {
+			cons_error(c, ret);
+			continue;
+		}
+		/* A batch may span producers and incarnations. */
+		for (i = 0; i < n; i++)
+			released(c, last[i]);
+		c->progress++;
+	}
+}
+
+static void ring_producer(struct lane *l, unsigned int p, uint32_t inc)
+{
+	struct byteor_attach_options o = opts(l, 0);
+	struct byteor_single_ring *r;
+
+	ATTACH(byteor_attach_single_ring(&o, BYTEOR_ROLE_PRODUCER, &r));
+	slot_producer(l, &ring_ops, r, p, inc);
 	byteor_single_ring_detach(r);
 	_exit(0);
 }
@@ -293,70 +392,19 @@ static void ring_producer(struct lane *l, unsigned int p, uint32_t inc)
 static void ring_consumer(struct lane *l, unsigned int ci)
 {
 	struct byteor_attach_options o = opts(l, 0);
-	struct cons_ledger *c = l->cl[ci];
 	struct byteor_single_ring *r;
-	struct byteor_slot s[64];
-	uint64_t last[64][MSG_WORDS];
-	int n, i, ret;
 
 	ATTACH(byteor_attach_single_ring(&o, BYTEOR_ROLE_CONSUMER, &r));
-	for (;;) {
-		/*
-		 * Peek and release only: recv() releases inside the call, so a
-		 * consumer killed after it returned loses that message by its
-		 * own choice of API, which the ledger could not tell from a
-		 * lane's loss.  One slot at a time now and then (the tag path).
-		 */
-		n = byteor_single_ring_peek(r, s, random() % 4 ? 1 + random() % 64 : 1);
-		if (n < 0) {
-			cons_error(c, n);
-			continue;
-		}
-		for (i = 0; i < n; i++) {
-			take(c, s[i].data, s[i].len);
-			memcpy(last[i], s[i].data, sizeof(last[i]));
-		}
-		ret = byteor_single_ring_release(r, n);
-		if (ret < 0) {
-			cons_error(c, ret);
-			continue;
-		}
-		for (i = 0; i < n; i++)	/* a batch may span incarnations */
-			released(c, last[i]);
-		c->progress++;
-	}
+	slot_consumer(l, &ring_ops, r, ci);
 }
-
-/* ---- events MPSC queue --------------------------------------------------- */
 
 static void events_producer(struct lane *l, unsigned int p, uint32_t inc)
 {
 	struct byteor_attach_options o = opts(l, 0);
-	struct prod_ledger *pl = l->pl;
 	struct byteor_events *e;
-	struct byteor_slot s[16];
-	uint64_t seq = 0;
-	int n, i, ret;
 
 	ATTACH(byteor_attach_events_mpsc_tx(&o, &e));
-	while (!pl->stop) {
-		n = byteor_events_claim(e, s, 1 + random() % 16);
-		if (n < 0) {
-			prod_error(pl, n);
-			continue;
-		}
-		for (i = 0; i < n; i++) {
-			fill(s[i].data, p, inc, seq + i);
-			s[i].len = MSG_WORDS * 8;
-		}
-		ret = byteor_events_publish(e, s, n);
-		if (ret < 0) {
-			prod_error(pl, ret);
-			continue;
-		}
-		seq += n;
-		pl->pub[p][inc] = seq;
-	}
+	slot_producer(l, &events_ops, e, p, inc);
 	byteor_events_detach(e);
 	_exit(0);
 }
@@ -364,32 +412,10 @@ static void events_producer(struct lane *l, unsigned int p, uint32_t inc)
 static void events_consumer(struct lane *l, unsigned int ci)
 {
 	struct byteor_attach_options o = opts(l, 0);
-	struct cons_ledger *c = l->cl[ci];
 	struct byteor_events *e;
-	struct byteor_slot s[64];
-	uint64_t last[64][MSG_WORDS];
-	int n, i, ret;
 
 	ATTACH(byteor_attach_events_mpsc_rx(&o, &e));
-	for (;;) {
-		n = byteor_events_peek(e, s, 1 + random() % 64);
-		if (n < 0) {
-			cons_error(c, n);
-			continue;
-		}
-		for (i = 0; i < n; i++) {
-			take(c, s[i].data, s[i].len);
-			memcpy(last[i], s[i].data, sizeof(last[i]));
-		}
-		ret = byteor_events_release(e, n);
-		if (ret < 0) {
-			cons_error(c, ret);
-			continue;
-		}
-		for (i = 0; i < n; i++)	/* several producers in one batch */
-			released(c, last[i]);
-		c->progress++;
-	}
+	slot_consumer(l, &events_ops, e, ci);
 }
 
 /* ---- journal ----------------------------------------------------------------- */
