@@ -19,9 +19,9 @@
  *  - torn:        the check word does not match the header;
  *  - unprocessed: (sequenced slots) the subscriber read an entry its
  *                 dependency, stage 0, had not stamped yet;
- *  - duplicate:   a sequence below what an earlier consumer had released
- *                 (delivered again after its release was acknowledged);
- *  - redelivered: read by a consumer killed before it released it, and
+ *  - duplicate:   a message delivered again after its release had
+ *                 returned, or twice to the same consumer;
+ *  - redelivered: taken by a consumer killed before it released it, and
  *                 delivered again to its successor (documented: a release
  *                 is the consumer's acknowledgement);
  *  - dropped:     documented drops: journal records a subscriber was told
@@ -71,13 +71,27 @@ enum role_kind { ROLE_PROD, ROLE_CONS, ROLE_AUX };	/* AUX: stage 0, router */
 
 /*
  * What one consumer of a lane has seen, per producer incarnation: the next
- * sequence it expects (moved after reading, before releasing) and how far
- * it has released (after the release returned).  Lives in shared anonymous
- * memory, so it outlives the consumer processes.
+ * sequence the running consumer expects, the highest any consumer took,
+ * and how far they released (each message after the release returned).
+ * Lives in shared anonymous memory, so it outlives the consumer processes;
+ * a new consumer starts expecting what was not released (consumer_start()).
  */
 struct cons_ledger {
-	uint64_t next[MAX_PROD][MAX_INC];
-	uint64_t rel[MAX_PROD][MAX_INC];
+	uint64_t next[MAX_PROD][MAX_INC];	/* this incarnation expects */
+	uint64_t seen[MAX_PROD][MAX_INC];	/* any incarnation has taken */
+	uint64_t rel[MAX_PROD][MAX_INC];	/* released (acknowledged) */
+	uint64_t alt[MAX_PROD][MAX_INC];	/* released, if a killed
+						 * consumer's last release
+						 * went through */
+	/*
+	 * The batch being released: written before the release call, cleared
+	 * after its messages are marked, so a consumer killed in between
+	 * leaves its successor knowing which messages may or may not have
+	 * been released (journal: and where the checkpoint would be).
+	 */
+	uint64_t pend[64][3];
+	uint64_t pend_ckpt;
+	uint32_t pend_n;
 	uint64_t dropgen[MAX_PROD][MAX_INC];	/* drops when last taken */
 	uint64_t drops;			/* documented drops: journal laps,
 					 * fanout re-joins */
@@ -193,29 +207,91 @@ static void take(struct cons_ledger *c, const uint64_t *m, size_t len)
 	inc = m[1];
 	seq = m[2];
 	next = &c->next[p][inc];
-	if (seq == *next) {
-		(*next)++;
-	} else if (seq > *next) {
+	if (c->alt[p][inc]) {
+		/* The first of this incarnation since a death inside a release. */
+		if (seq >= c->alt[p][inc]) {
+			c->rel[p][inc] = c->alt[p][inc];	/* it went through */
+			*next = c->alt[p][inc];
+		}
+		c->alt[p][inc] = 0;
+	}
+	if (seq < c->rel[p][inc]) {
+		c->duplicate++;		/* released before: never again */
+		return;
+	}
+	if (seq < c->seen[p][inc])
+		c->redelivered++;	/* taken, not released, by the dead */
+	if (seq > *next) {
 		if (c->drop_pending)	/* reported or documented: see above */
 			c->dropped += seq - *next;
 		else
 			c->lost += seq - *next;
-		*next = seq + 1;
-	} else if (seq < c->rel[p][inc]) {
-		c->duplicate++;
-	} else {
-		c->redelivered++;
+	} else if (seq < *next) {
+		c->duplicate++;		/* twice to the same consumer */
+		return;
 	}
+	*next = seq + 1;
+	if (c->seen[p][inc] < *next)
+		c->seen[p][inc] = *next;
 	c->drop_pending = 0;
 	c->dropgen[p][inc] = c->drops;
 }
 
-/* After a release returned: what was taken of that incarnation is acked. */
+/* After a release returned: that message is acknowledged. */
 static void released(struct cons_ledger *c, const uint64_t *m)
 {
-	if (m[0] < MAX_PROD && m[1] < MAX_INC &&
-	    c->rel[m[0]][m[1]] < c->next[m[0]][m[1]])
-		c->rel[m[0]][m[1]] = c->next[m[0]][m[1]];
+	if (m[0] < MAX_PROD && m[1] < MAX_INC && c->rel[m[0]][m[1]] <= m[2])
+		c->rel[m[0]][m[1]] = m[2] + 1;
+}
+
+/* Before the release call: the batch @m[0..n) is about to be released. */
+static void pend_begin(struct cons_ledger *c, uint64_t (*m)[MSG_WORDS],
+		       unsigned int n, uint64_t ckpt)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		memcpy(c->pend[i], m[i], sizeof(c->pend[i]));
+	c->pend_ckpt = ckpt;
+	__atomic_store_n(&c->pend_n, n, __ATOMIC_RELEASE);
+}
+
+/* After the release returned: mark the batch released. */
+static void pend_commit(struct cons_ledger *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->pend_n; i++)
+		released(c, c->pend[i]);
+	__atomic_store_n(&c->pend_n, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * A consumer starts: it will be handed again what its predecessor took and
+ * did not release, so it expects each incarnation from the released mark;
+ * where its predecessor died inside a release, from either side of it.
+ * Journal: the checkpoint tells whether that release happened.
+ */
+static void consumer_start(struct lane *l, struct cons_ledger *c)
+{
+	unsigned int i;
+	int p, inc;
+
+	if (c->pend_n && l->kind == LANE_JOURNAL) {
+		if (c->journal_pos == c->pend_ckpt)
+			pend_commit(c);
+		c->pend_n = 0;
+	}
+	for (i = 0; i < c->pend_n; i++) {
+		const uint64_t *m = c->pend[i];
+
+		if (m[0] < MAX_PROD && m[1] < MAX_INC && c->alt[m[0]][m[1]] <= m[2])
+			c->alt[m[0]][m[1]] = m[2] + 1;
+	}
+	c->pend_n = 0;
+	for (p = 0; p < MAX_PROD; p++)
+		for (inc = 0; inc < MAX_INC; inc++)
+			c->next[p][inc] = c->rel[p][inc];
 }
 
 /* A documented drop (a journal lap, a fanout re-join): gaps are expected. */
@@ -366,14 +442,14 @@ static void slot_consumer(struct lane *l, const struct slot_ops *ops, void *h,
 			take(c, s[i].data, s[i].len);
 			memcpy(last[i], s[i].data, sizeof(last[i]));
 		}
+		pend_begin(c, last, n, 0);
 		ret = ops->release(h, n);
 		if (ret < 0) {
+			c->pend_n = 0;
 			cons_error(c, ret);
 			continue;
 		}
-		/* A batch may span producers and incarnations. */
-		for (i = 0; i < n; i++)
-			released(c, last[i]);
+		pend_commit(c);		/* may span producers, incarnations */
 		c->progress++;
 	}
 }
@@ -473,8 +549,9 @@ static void journal_consumer(struct lane *l, unsigned int ci)
 			continue;
 		}
 		take(c, buf, ret);
-		released(c, buf);
-		c->journal_pos = rec.next;
+		pend_begin(c, (uint64_t (*)[MSG_WORDS])buf, 1, rec.next);
+		c->journal_pos = rec.next;	/* the checkpoint is its release */
+		pend_commit(c);
 		c->progress++;
 	}
 }
@@ -571,13 +648,14 @@ static void seq_subscriber(struct lane *l, unsigned int ci)
 				c->unprocessed++;
 			take(c, m, SLOT);
 		}
+		pend_begin(c, last, n, 0);
 		ret = byteor_sequenced_slots_subscriber_advance(h, n);
 		if (ret < 0) {
+			c->pend_n = 0;
 			cons_error(c, ret);
 			continue;
 		}
-		for (i = 0; i < n; i++)
-			released(c, last[i]);
+		pend_commit(c);
 		c->progress++;
 	}
 }
@@ -657,13 +735,14 @@ static void fanout_consumer(struct lane *l, unsigned int ci)
 			take(c, m[i].data, m[i].len);
 			memcpy(last[i], m[i].data, sizeof(last[i]));
 		}
+		pend_begin(c, last, n, 0);
 		ret = byteor_fanout_release(f, n);
 		if (ret < 0) {
+			c->pend_n = 0;
 			cons_error(c, ret);
 			continue;
 		}
-		for (i = 0; i < n; i++)
-			released(c, last[i]);
+		pend_commit(c);
 		c->progress++;
 	}
 }
@@ -693,6 +772,7 @@ static void run_role(struct lane *l, const struct role *r)
 		default: fanout_producer(l, r->index, inc); break;
 		}
 	} else if (r->kind == ROLE_CONS) {
+		consumer_start(l, l->cl[r->index]);
 		switch (l->kind) {
 		case LANE_RING: ring_consumer(l, r->index); break;
 		case LANE_EVENTS: events_consumer(l, r->index); break;
@@ -860,9 +940,14 @@ static void tail_losses(struct lane *l, struct cons_ledger *c)
 		for (inc = 1; inc <= l->pl->inc[p] && inc < MAX_INC; inc++) {
 			uint64_t miss;
 
-			if (l->pl->pub[p][inc] <= c->next[p][inc])
+			uint64_t got = c->next[p][inc];
+
+			if (got < c->alt[p][inc])	/* a release went through */
+				got = c->alt[p][inc];
+			if (l->pl->pub[p][inc] <= got)
 				continue;
-			miss = l->pl->pub[p][inc] - c->next[p][inc];
+			miss = l->pl->pub[p][inc] - got;
+			/* Taken by a consumer killed before releasing: lost too. */
 			if (c->drops > c->dropgen[p][inc])
 				c->dropped += miss;	/* a later drop took them */
 			else
