@@ -89,7 +89,7 @@ struct cons_ledger {
 	 * leaves its successor knowing which messages may or may not have
 	 * been released (journal: and where the checkpoint would be).
 	 */
-	uint64_t pend[64][3];
+	uint64_t pend[512][3];
 	uint64_t pend_ckpt;
 	uint32_t pend_n;
 	uint64_t dropgen[MAX_PROD][MAX_INC];	/* drops when last taken */
@@ -101,6 +101,7 @@ struct cons_ledger {
 	uint64_t received, torn, unprocessed, duplicate, redelivered;
 	uint64_t dropped, lost, errors;
 	uint64_t progress;		/* bumped per batch */
+	uint64_t reattaches;		/* in place, by the consumer itself */
 	int last_error;
 };
 
@@ -341,6 +342,13 @@ struct slot_ops {
 	int (*peek)(void *h, struct byteor_slot *s, unsigned int n);
 	int (*release)(void *h, unsigned int n);
 	unsigned int batch;	/* producer batches of 1..batch */
+	/* The single ring's spans (NULL elsewhere): batches up to 512. */
+	int (*claim_span)(void *h, struct byteor_span *sp, unsigned int n);
+	int (*peek_span)(void *h, struct byteor_span *sp, unsigned int n);
+	/* Detach and attach again as the same role, in this process. */
+	void *(*reattach)(struct lane *l, void *h);
+	/* Wait until something is published (consumers attach non-blocking). */
+	int (*wait)(void *h);
 };
 
 static int ring_claim(void *h, struct byteor_slot *s, unsigned int n)
@@ -383,23 +391,112 @@ static int events_release(void *h, unsigned int n)
 	return byteor_events_release(h, n);
 }
 
+static int ring_claim_span(void *h, struct byteor_span *sp, unsigned int n)
+{
+	return byteor_single_ring_claim_span(h, sp, n);
+}
+
+static int ring_peek_span(void *h, struct byteor_span *sp, unsigned int n)
+{
+	return byteor_single_ring_peek_span(h, sp, n);
+}
+
+static int ring_wait(void *h)
+{
+	struct byteor_slot s;
+
+	return byteor_single_ring_peek_timed(h, &s, 1, 50 * 1000 * 1000);
+}
+
+static int events_wait(void *h)
+{
+	struct byteor_slot s;
+
+	return byteor_events_peek_timed(h, &s, 1, 50 * 1000 * 1000);
+}
+
+/* Consumers of slot lanes attach non-blocking: they wait in ops->wait. */
+static struct byteor_attach_options nb_opts(const struct lane *l)
+{
+	struct byteor_attach_options o = opts(l, 0);
+
+	o.timeout_ns = 0;
+	return o;
+}
+
+static void *ring_reattach(struct lane *l, void *h)
+{
+	struct byteor_attach_options o = nb_opts(l);
+	struct byteor_single_ring *r;
+
+	byteor_single_ring_detach(h);
+	ATTACH(byteor_attach_single_ring(&o, BYTEOR_ROLE_CONSUMER, &r));
+	return r;
+}
+
+static void *events_reattach(struct lane *l, void *h)
+{
+	struct byteor_attach_options o = nb_opts(l);
+	struct byteor_events *e;
+
+	byteor_events_detach(h);
+	ATTACH(byteor_attach_events_mpsc_rx(&o, &e));
+	return e;
+}
+
 static const struct slot_ops ring_ops = {
-	ring_claim, ring_publish, ring_peek, ring_release, 64
+	ring_claim, ring_publish, ring_peek, ring_release, 64,
+	ring_claim_span, ring_peek_span, ring_reattach, ring_wait,
 };
 static const struct slot_ops events_ops = {
-	events_claim, events_publish, events_peek, events_release, 16
+	events_claim, events_publish, events_peek, events_release, 16,
+	NULL, NULL, events_reattach, events_wait,
 };
+
+/* Claim: as descriptors in @s, or (spans) as one span copied into @s. */
+static int slot_claim(const struct slot_ops *ops, void *h, struct byteor_slot *s,
+		      bool *span)
+{
+	struct byteor_span sp;
+	int n, i;
+
+	*span = ops->claim_span && random() % 4 == 0;
+	if (!*span)
+		return ops->claim(h, s, 1 + random() % ops->batch);
+	n = ops->claim_span(h, &sp, 1 + random() % 512);
+	for (i = 0; i < n; i++) {
+		s[i].data = byteor_span_at(&sp, i);
+		s[i].len = sp.slot_size;
+	}
+	return n;
+}
+
+static int slot_peek(const struct slot_ops *ops, void *h, struct byteor_slot *s)
+{
+	struct byteor_span sp;
+	int n, i;
+
+	if (!ops->peek_span || random() % 4)
+		return ops->peek(h, s, random() % 4 ? 1 + random() % 64 : 1);
+	n = ops->peek_span(h, &sp, 1 + random() % 512);
+	for (i = 0; i < n; i++) {
+		s[i].data = byteor_span_at(&sp, i);
+		s[i].len = byteor_span_len(&sp, i);
+	}
+	return n;
+}
 
 static void slot_producer(struct lane *l, const struct slot_ops *ops, void *h,
 			  unsigned int p, uint32_t inc)
 {
 	struct prod_ledger *pl = l->pl;
-	struct byteor_slot s[64];
+	struct byteor_slot s[512];
 	uint64_t seq = 0;
+	bool span;
 	int n, i, ret;
 
 	while (!pl->stop) {
-		n = ops->claim(h, s, 1 + random() % ops->batch);
+		n = slot_claim(ops, h, s, &span);
 		if (n < 0) {
 			prod_error(pl, n);
 			continue;
@@ -408,7 +505,8 @@ static void slot_producer(struct lane *l, const struct slot_ops *ops, void *h,
 			fill(s[i].data, p, inc, seq + i);
 			s[i].len = MSG_WORDS * 8;
 		}
-		ret = ops->publish(h, s, n);
+		/* A span publishes whole slots: no descriptors to read. */
+		ret = ops->publish(h, span ? NULL : s, n);
 		if (ret < 0) {
 			prod_error(pl, ret);
 			continue;
@@ -421,19 +519,32 @@ static void slot_producer(struct lane *l, const struct slot_ops *ops, void *h,
 /*
  * Peek and release only: recv() releases inside the call, so a consumer
  * killed after it returned loses that message by its own choice of API,
- * which the ledger could not tell from a lane's loss.  One slot at a time
- * now and then (the single ring's tag path).
+ * which the ledger could not tell from a lane's loss.  Batches of 1..64
+ * descriptors, one slot at a time now and then (the single ring's tag
+ * path), spans of up to 512 slots; and when the lane looks drained, now
+ * and then a re-attach in place (the window in which in-slot tags may be
+ * ahead of the producer's position).
  */
 static void slot_consumer(struct lane *l, const struct slot_ops *ops, void *h,
 			  unsigned int ci)
 {
 	struct cons_ledger *c = l->cl[ci];
-	struct byteor_slot s[64];
-	uint64_t last[64][MSG_WORDS];
+	static uint64_t last[512][MSG_WORDS];
+	struct byteor_slot s[512];
 	int n, i, ret;
 
 	for (;;) {
-		n = ops->peek(h, s, random() % 4 ? 1 + random() % 64 : 1);
+		n = slot_peek(ops, h, s);
+		if (n == -EAGAIN) {
+			/* Looks drained: re-attach now and then, else wait. */
+			if (random() % 8 == 0) {
+				h = ops->reattach(l, h);
+				c->reattaches++;
+			}
+			else
+				ops->wait(h);
+			continue;
+		}
 		if (n < 0) {
 			cons_error(c, n);
 			continue;
@@ -467,7 +578,7 @@ static void ring_producer(struct lane *l, unsigned int p, uint32_t inc)
 
 static void ring_consumer(struct lane *l, unsigned int ci)
 {
-	struct byteor_attach_options o = opts(l, 0);
+	struct byteor_attach_options o = nb_opts(l);
 	struct byteor_single_ring *r;
 
 	ATTACH(byteor_attach_single_ring(&o, BYTEOR_ROLE_CONSUMER, &r));
@@ -487,7 +598,7 @@ static void events_producer(struct lane *l, unsigned int p, uint32_t inc)
 
 static void events_consumer(struct lane *l, unsigned int ci)
 {
-	struct byteor_attach_options o = opts(l, 0);
+	struct byteor_attach_options o = nb_opts(l);
 	struct byteor_events *e;
 
 	ATTACH(byteor_attach_events_mpsc_rx(&o, &e));
@@ -1124,18 +1235,18 @@ int main(int argc, char **argv)
 	}
 
 #define SUM(f) lane_sum(l, offsetof(struct cons_ledger, f))
-	printf("%-8s %12s %6s %8s %5s %6s %11s %8s %6s %4s %6s %6s\n", "lane",
-	       "messages", "kills", "restarts", "torn", "unproc",
+	printf("%-8s %12s %6s %8s %8s %5s %6s %11s %8s %6s %4s %6s %6s\n", "lane",
+	       "messages", "kills", "restarts", "reattach", "torn", "unproc",
 	       "redelivered", "dropped", "lost", "dup", "stalls", "errors");
 	for (i = 0; i < nl; i++) {
 		struct lane *l = &lanes[i];
 		uint64_t errors = SUM(errors) + l->pl->errors + l->role_errors;
 
-		printf("%-8s %12" PRIu64 " %6" PRIu64 " %8" PRIu64 " %5" PRIu64
+		printf("%-8s %12" PRIu64 " %6" PRIu64 " %8" PRIu64 " %8" PRIu64 " %5" PRIu64
 		       " %6" PRIu64 " %11" PRIu64 " %8" PRIu64 " %6" PRIu64
 		       " %4" PRIu64 " %6" PRIu64 " %6" PRIu64 "\n",
 		       lane_names[l->kind], SUM(received), l->kills, l->restarts,
-		       SUM(torn), SUM(unprocessed), SUM(redelivered),
+		       SUM(reattaches), SUM(torn), SUM(unprocessed), SUM(redelivered),
 		       SUM(dropped), SUM(lost), SUM(duplicate), l->stalls,
 		       errors);
 		if (l->pl->errors)
