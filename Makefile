@@ -5,7 +5,7 @@
 #   make run            the cross-process demo on the default backing
 #   make check          deps + lint + host tests + kernel tests in QEMU
 #   make test           host tests of the library only
-#   make check-kernel   kselftests in QEMU on 6.1 and 6.12 (KVER=6.1 for one)
+#   make check-kernel   kselftests in QEMU on 6.1, 6.1-rt and 6.12 (KVER=6.1 for one)
 #   make kmod           byteor.ko for every test kernel (KVER= for one)
 #   make lint           checkpatch --strict and sparse on kmod/
 #   make abi            libbyteor's ABI against ulib/abi/ (abi-update records)
@@ -15,7 +15,7 @@
 #
 # V=1 shows the commands.
 
-KVERS ?= 6.1 6.12
+KVERS ?= 6.1 6.1-rt 6.12
 KVER ?= $(KVERS)
 BUILD ?= $(CURDIR)/build
 export BUILD V

@@ -4,7 +4,7 @@
 # Run the kernel selftests (tests/kernel/) against byteor.ko inside QEMU,
 # once per test kernel.
 #
-#   scripts/check-kernel.sh [6.1] [6.12]	(no argument: both)
+#   scripts/check-kernel.sh [6.1] [6.1-rt] [6.12]	(no argument: all three)
 #
 # Per kernel K: build byteor.ko against K's headers (build/kmod-K/), pack an
 # initramfs with busybox, the module, the static test programs (built once,
@@ -75,14 +75,14 @@ give_up() {
 }
 
 kvers=("$@")
-[ ${#kvers[@]} -gt 0 ] || kvers=(6.1 6.12)
+[ ${#kvers[@]} -gt 0 ] || kvers=(6.1 6.1-rt 6.12)
 
 for tool in qemu-system-x86_64 busybox gcc make python3 cpio gzip modinfo timeout flock; do
 	command -v "$tool" >/dev/null || give_up "$tool missing: run 'make deps'"
 done
 for k in "${kvers[@]}"; do
 	if [ ! -s "$BUILD/kernels/$k/vmlinuz" ] || [ ! -s "$BUILD/kernels/$k/release" ]; then
-		give_up "no kernel $k in $BUILD/kernels/$k: run 'make deps' (known: 6.1 6.12)"
+		give_up "no kernel $k in $BUILD/kernels/$k: run 'make deps' (known: 6.1 6.1-rt 6.12)"
 	fi
 done
 shared=$BUILD/qemu-shared

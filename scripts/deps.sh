@@ -12,7 +12,10 @@
 # depends on its image package, so apt puts that image under /boot too; the
 # host never boots it.)
 #
-# Output: build/kernels/<short>/{vmlinuz,release} for short in 6.1 6.12, and
+# Kernel 6.1-rt is Debian's PREEMPT_RT flavour of the same 6.1 (bookworm).
+#
+# Output: build/kernels/<short>/{vmlinuz,release} for short in 6.1 6.1-rt
+# 6.12, and
 # build/kernels/ksrc/{kselftest_harness.h,...,checkpatch.pl}.
 #
 #   scripts/deps.sh           everything `make check` needs
@@ -116,19 +119,25 @@ for p in "${pkgs[@]}"; do
 done
 
 # The newest ABI of each kernel series, from the meta packages.
-kernel_abi() { # suite -> e.g. 6.1.0-56-amd64
-	apt-cache depends "linux-image-amd64/$1" 2>/dev/null |
-		sed -nE 's/.*Depends: linux-image-([0-9][^ ]*-amd64)$/\1/p' | head -n1 || true
+kernel_abi() { # suite [flavour] -> e.g. 6.1.0-56-amd64, 6.1.0-56-rt-amd64
+	local flavour=${2:-amd64}
+	apt-cache depends "linux-image-$flavour/$1" 2>/dev/null |
+		sed -nE "s/.*Depends: linux-image-([0-9][^ ]*-$flavour)\$/\\1/p" | head -n1 || true
 }
-if [ ! -s "$cache/6.1/release" ] || [ ! -s "$cache/6.12/release" ] || [ ${#missing[@]} -gt 0 ]; then
+if [ ! -s "$cache/6.1/release" ] || [ ! -s "$cache/6.12/release" ] ||
+   [ ! -s "$cache/6.1-rt/release" ] || [ ${#missing[@]} -gt 0 ]; then
 	apt_update
 fi
 rel61=$(cat "$cache/6.1/release" 2>/dev/null || kernel_abi bookworm)
+rel61rt=$(cat "$cache/6.1-rt/release" 2>/dev/null || kernel_abi bookworm rt-amd64)
 rel612=$(cat "$cache/6.12/release" 2>/dev/null || kernel_abi bookworm-backports)
-[ -n "$rel61" ] && [ -n "$rel612" ] || { echo "deps: cannot resolve kernel versions" >&2; exit 1; }
+[ -n "$rel61" ] && [ -n "$rel61rt" ] && [ -n "$rel612" ] ||
+	{ echo "deps: cannot resolve kernel versions" >&2; exit 1; }
 case "$rel612" in 6.12.*) ;; *) echo "deps: backports kernel is $rel612, not 6.12" >&2; exit 1;; esac
+case "$rel61rt" in 6.1.*-rt-amd64) ;; *) echo "deps: rt kernel is $rel61rt, not 6.1 rt" >&2; exit 1;; esac
 
-for h in "linux-headers-$rel61" "linux-headers-$rel612" linux-source-6.1; do
+for h in "linux-headers-$rel61" "linux-headers-$rel61rt" "linux-headers-$rel612" \
+	 linux-source-6.1; do
 	dpkg-query -W -f='${Status}' "$h" 2>/dev/null | grep -q 'ok installed' || missing+=("$h")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -152,6 +161,7 @@ fetch_kernel() { # short release
 	rm -rf "$tmp"
 }
 fetch_kernel 6.1 "$rel61"
+fetch_kernel 6.1-rt "$rel61rt"
 fetch_kernel 6.12 "$rel612"
 
 # --- the files we take from linux-source-6.1 ------------------------------------

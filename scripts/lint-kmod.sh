@@ -14,7 +14,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-$PWD/build}
-KVERS=${KVERS:-6.1 6.12}
+KVERS=${KVERS:-6.1 6.1-rt 6.12}
 CHECKPATCH=$BUILD/kernels/ksrc/checkpatch.pl
 fail=0
 
