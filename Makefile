@@ -5,7 +5,8 @@
 #   make run            the cross-process demo on the default backing
 #   make check          deps + lint + host tests + kernel tests in QEMU
 #   make test           host tests of the library only
-#   make check-kernel   kselftests in QEMU on 6.1, 6.1-rt and 6.12 (KVER=6.1 for one)
+#   make check-kernel   kselftests in QEMU on 6.1, 6.1-rt and 6.12 (KVER=6.1 for one;
+#                       KVER=6.12-debug: the KASAN/lockdep kernel, built once)
 #   make kmod           byteor.ko for every test kernel (KVER= for one)
 #   make lint           checkpatch --strict and sparse on kmod/
 #   make abi            libbyteor's ABI against ulib/abi/ (abi-update records)
@@ -26,7 +27,8 @@ else
 Q := @
 endif
 
-.PHONY: all deps ulib kmod lint abi abi-update check check-kernel test test-all run \
+.PHONY: all deps ulib kmod lint abi abi-update check check-kernel check-kernel-debug \
+	test test-all run \
 	bench soak \
 	install uninstall clean
 
@@ -70,7 +72,17 @@ abi: deps
 abi-update: deps
 	$(Q)bash scripts/abi.sh update
 
-check: deps lint abi test-all check-kernel
+# The KASAN/lockdep kernel: built once (scripts/debug-kernel.sh, cached
+# outside the clone); `make check` runs its lane when that build exists, and
+# says how to make it when not.
+check-kernel-debug: deps
+	$(Q)if bash scripts/debug-kernel.sh --cached; then \
+		bash scripts/check-kernel.sh 6.12-debug; \
+	else \
+		echo "check-kernel-debug: no cached debug kernel; 'make check-kernel KVER=6.12-debug' builds it (see README)"; \
+	fi
+
+check: deps lint abi test-all check-kernel check-kernel-debug
 
 # The demo needs only a compiler and make: deps.sh --build installs just those
 # (as root; otherwise it names the missing packages).

@@ -4,7 +4,9 @@
 # Run the kernel selftests (tests/kernel/) against byteor.ko inside QEMU,
 # once per test kernel.
 #
-#   scripts/check-kernel.sh [6.1] [6.1-rt] [6.12]	(no argument: all three)
+#   scripts/check-kernel.sh [6.1] [6.1-rt] [6.12] [6.12-debug]
+#	(no argument: the first three; 6.12-debug is the KASAN/lockdep
+#	kernel scripts/debug-kernel.sh builds)
 #
 # Per kernel K: build byteor.ko against K's headers (build/kmod-K/), pack an
 # initramfs with busybox, the module, the static test programs (built once,
@@ -81,8 +83,13 @@ for tool in qemu-system-x86_64 busybox gcc make python3 cpio gzip modinfo timeou
 	command -v "$tool" >/dev/null || give_up "$tool missing: run 'make deps'"
 done
 for k in "${kvers[@]}"; do
+	# The debug kernel is ours to build (once, cached outside the clone).
+	if [ "$k" = 6.12-debug ]; then
+		BUILD=$BUILD bash "$top/scripts/debug-kernel.sh" ||
+			give_up "building the debug kernel failed"
+	fi
 	if [ ! -s "$BUILD/kernels/$k/vmlinuz" ] || [ ! -s "$BUILD/kernels/$k/release" ]; then
-		give_up "no kernel $k in $BUILD/kernels/$k: run 'make deps' (known: 6.1 6.1-rt 6.12)"
+		give_up "no kernel $k in $BUILD/kernels/$k: run 'make deps' (known: 6.1 6.1-rt 6.12 6.12-debug)"
 	fi
 done
 shared=$BUILD/qemu-shared
@@ -183,12 +190,20 @@ for k in "${kvers[@]}"; do
 	mkdir -p "$rundir"
 	rundirs+=("$rundir")
 	release=$(cat "$BUILD/kernels/$k/release")
+	# Debian's kernels: their headers package; the debug kernel: its tree.
+	kdir=/usr/src/linux-headers-$release
+	[ -s "$BUILD/kernels/$k/kdir" ] && kdir=$(cat "$BUILD/kernels/$k/kdir")
+	# KASAN, lockdep and friends make the guest several times slower.
+	k_test_timeout=$test_timeout k_qemu_timeout=$qemu_timeout
+	case "$k" in
+	*-debug) k_test_timeout=$((test_timeout * 4)) k_qemu_timeout=$((qemu_timeout * 4)) ;;
+	esac
 	meta=$rundir/meta
 	{
 		echo "kernel=$k"
 		echo "release=$release"
 		echo "hugepages=$hugepages"
-		echo "limit=$qemu_timeout"
+		echo "limit=$k_qemu_timeout"
 	} >"$meta"
 	cp "$runs" "$rundir/runs"
 
@@ -196,7 +211,7 @@ for k in "${kvers[@]}"; do
 	say "$k: building byteor.ko against $release into $kout"
 	if ! quiet "$rundir/kmod-build.log" \
 		make --no-print-directory -C "$kmod_src" \
-			KDIR="/usr/src/linux-headers-$release" O_KMOD="$kout" ${V:+V=$V}; then
+			KDIR="$kdir" O_KMOD="$kout" ${V:+V=$V}; then
 		tail -n 40 "$rundir/kmod-build.log" >&2
 		echo "build=failed (make -C $kmod_src; see $rundir/kmod-build.log)" >>"$meta"
 		continue
@@ -223,7 +238,7 @@ for k in "${kvers[@]}"; do
 		BYTEOR_MARK=$mark
 		BYTEOR_KVER=$k
 		BYTEOR_HUGEPAGES=$hugepages
-		BYTEOR_TEST_TIMEOUT=$test_timeout
+		BYTEOR_TEST_TIMEOUT=$k_test_timeout
 		BYTEOR_MODPARAMS="$params"
 		BYTEOR_CREATE_GID=$guest_create_gid
 		BYTEOR_USER_UID=$user_uid
@@ -245,7 +260,7 @@ for k in "${kvers[@]}"; do
 	cmdline="console=ttyS0 panic=-1 loglevel=4 log_buf_len=4M"
 	cmdline="$cmdline hugepages=$hugepages"
 	cmdline="$cmdline rcupdate.rcu_cpu_stall_timeout=60 watchdog_thresh=30"
-	say "$k: booting $release (limit ${qemu_timeout} s)"
+	say "$k: booting $release (limit ${k_qemu_timeout} s)"
 	tailpid=
 	if [ "${V:-}" = 1 ]; then
 		: >"$rundir/console.log"
@@ -253,7 +268,7 @@ for k in "${kvers[@]}"; do
 		tailpid=$!
 	fi
 	start=$(date +%s.%N)
-	timeout -k 10 "$qemu_timeout" \
+	timeout -k 10 "$k_qemu_timeout" \
 		qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu max \
 			-smp 2 -m 1536 -nodefaults -no-user-config -display none \
 			-monitor none -serial "file:$rundir/console.log" -no-reboot \

@@ -84,6 +84,29 @@ def read_meta(path):
     return meta
 
 
+KMEMLEAK_OBJECT = re.compile(r"^unreferenced object ")
+FRAME_ADDR = re.compile(r"\[<([0-9a-f]{8,16})>\]")
+
+
+def kmemleak_objects(dump):
+    """The objects of a kmemleak dump, each a list of its lines."""
+    objs = []
+    for line in dump:
+        if KMEMLEAK_OBJECT.match(line.strip()):
+            objs.append([line.strip()])
+        elif objs:
+            objs[-1].append(line.strip())
+    return objs
+
+
+def frame_is_module(line, lo, hi):
+    """A backtrace line in byteor.ko: by symbol, or by its address range."""
+    if "[byteor]" in line or re.search(r"\bbyteor_\w+\+0x", line):
+        return True
+    m = FRAME_ADDR.search(line)
+    return bool(m and lo is not None and lo <= int(m.group(1), 16) < hi)
+
+
 def read_lines(path):
     try:
         with open(path, "rb") as f:
@@ -129,6 +152,7 @@ class Kernel:
         events = []             # (event, args)
         outputs = {}            # run index -> output lines
         dmesg, in_dmesg, console_kmsg = [], False, []
+        leaks, in_leak = {}, None       # kmemleak dumps: WHEN -> lines
         cur = None
         for line in lines:
             pos = line.find(mark)
@@ -148,8 +172,15 @@ class Kernel:
                     in_dmesg = True
                 elif ev == "dmesg-end":
                     in_dmesg = False
+                elif ev == "kmemleak-begin" and args:
+                    in_leak = args[0]
+                    leaks[in_leak] = []
+                elif ev == "kmemleak-end":
+                    in_leak = None
                 continue
-            if in_dmesg:
+            if in_leak is not None:
+                leaks[in_leak].append(line)
+            elif in_dmesg:
                 dmesg.append(line)
             elif PRINTK.match(line):
                 console_kmsg.append(line)
@@ -227,6 +258,25 @@ class Kernel:
             if len(later) > MAX_HEADLINES:
                 self.emit(f"#   ... {len(later) - MAX_HEADLINES} more such lines in "
                           f"{self.dir}/console.log")
+
+        # kmemleak (debug kernel): no unreferenced object whose allocation
+        # backtrace runs through the module - by name while it is loaded,
+        # by its address range after the unload.
+        if leaks:
+            mod = first("module")
+            lo = int(mod[0], 16) if mod else None
+            hi = lo + int(mod[1]) if mod else None
+            ours = []
+            for when, dump in sorted(leaks.items()):
+                for obj in kmemleak_objects(dump):
+                    if any(frame_is_module(l, lo, hi) for l in obj):
+                        ours.append((when, obj))
+            self.check(not ours, "kmemleak finds no leak of byteor.ko "
+                       f"({', '.join(sorted(leaks))})" +
+                       (f": {len(ours)} objects" if ours else ""))
+            for when, obj in ours[:3]:
+                for l in obj[:16]:
+                    self.emit(f"#   {when}: {l}")
 
         # The guest's end.
         done = first("done")

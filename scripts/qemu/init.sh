@@ -13,7 +13,8 @@
 # word the host chose for this boot, so no test output can forge them:
 #	boot UPTIME | insmod RC ARGS | device PRESENT | run MODE NAME |
 #	exit MODE NAME RC SECONDS | hugepages WHEN TOTAL FREE | rmmod RC |
-#	dmesg-begin | dmesg-end | done UPTIME
+#	dmesg-begin | dmesg-end | done UPTIME | module ADDRESS SIZE |
+#	kmemleak-begin WHEN | kmemleak-end WHEN
 # Between "run" and "exit" is the program's own output (TAP).
 
 /bin/busybox mkdir -p /proc /sys /dev /tmp /bin /sbin /usr/bin /usr/sbin
@@ -111,6 +112,27 @@ while read -r mode name; do
 done </etc/byteor/runs
 
 hugepages tests
+
+# kmemleak (the debug kernel): scan twice (an object must stay
+# unreferenced across scans to count) and dump what it found, once with the
+# module loaded (its frames resolve) and once after unloading it.  The
+# module's address range lets the host attribute frames after the unload.
+kmemleak() { # WHEN
+	k=/sys/kernel/debug/kmemleak
+	[ -w "$k" ] || return 0
+	echo scan >"$k"
+	sleep 6
+	echo scan >"$k"
+	echo "$M kmemleak-begin $1"
+	cat "$k"
+	echo "$M kmemleak-end $1"
+}
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	# shellcheck disable=SC2046 # name size refs deps state address
+	set -- $(grep '^byteor ' /proc/modules)
+	[ $# -ge 6 ] && echo "$M module $6 $2"
+	kmemleak loaded
+fi
 if grep -q '^byteor ' /proc/modules; then
 	runas -t 60 rmmod byteor </dev/null
 	echo "$M rmmod $?"
@@ -128,6 +150,7 @@ while [ $i -lt 50 ]; do
 	i=$((i + 1))
 done
 hugepages rmmod
+kmemleak unloaded
 
 echo "$M dmesg-begin"
 dmesg
