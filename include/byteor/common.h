@@ -30,10 +30,12 @@ extern "C" {
  * these three lines for the shared library's file name and libbyteor.pc.
  * The SONAME is libbyteor.so.<MAJOR>.  While MAJOR is 0 (nothing released)
  * a minor version may change the ABI: 0.2 made the SPSC hot paths inline
- * (byteor/lane_inline.h), so 0.1 binaries do not run against it.
+ * (byteor/lane_inline.h), so 0.1 binaries do not run against it; 0.3
+ * changed the SPSC lap tag's shared meaning (never 0, byteor/lane_inline.h)
+ * and the inline publish/peek that write and read it.
  */
 #define BYTEOR_VERSION_MAJOR	0
-#define BYTEOR_VERSION_MINOR	2
+#define BYTEOR_VERSION_MINOR	3
 #define BYTEOR_VERSION_PATCH	0
 
 #define BYTEOR__STR2(x)		#x
