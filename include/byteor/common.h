@@ -37,7 +37,9 @@ extern "C" {
  * release number says; adding symbols keeps it.  scripts/abi.sh holds the
  * library to its record in ulib/abi/.  History: 0.1 and 0.2 both called
  * themselves libbyteor.so.0 though 0.2 broke 0.1's ABI (inline lanes);
- * from 0.3 the SONAME is libbyteor.so.1.
+ * from 0.3 the SONAME is libbyteor.so.1.  0.3 also changed the SPSC lap
+ * tag's shared meaning (never 0, byteor/lane_inline.h) and the inline
+ * publish/peek that write and read it.
  */
 #define BYTEOR_VERSION_MAJOR	0
 #define BYTEOR_VERSION_MINOR	3

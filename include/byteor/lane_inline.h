@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <byteor/common.h>
+#include <byteor/crashpoint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -201,9 +202,13 @@ static inline unsigned char *__byteor_spsc_slot(const struct __byteor_spsc *q,
 
 /*
  * In-slot publication.  Besides its position, the producer writes each
- * published slot's lap tag - (position >> log2(capacity)) + 1, never 0, so
- * a zero-filled ring has none - into the second word of the slot header,
- * with a release store after the payload and the length.  A consumer that
+ * published slot's lap tag - the low 31 bits of (position >>
+ * log2(capacity)) with bit 31 set, never 0, so a zero-filled ring or a
+ * producer that writes no tags has none on any lap - into the second word
+ * of the slot header, with a release store after the payload and the
+ * length.  Consecutive laps always differ (a slot holds the previous
+ * lap's tag until it is written again).  Until 0.2 the tag was lap + 1,
+ * which is 0 on every 2^32nd lap: the shared meaning changed in 0.3.  A consumer that
  * finds the tag it expects at its next slot may read that slot without
  * looking at the producer's position: the message costs it one cache-line
  * transfer (the slot's) instead of two (position, then slot), which is
@@ -222,7 +227,8 @@ static inline __u32 *__byteor_spsc_tag_word(const struct __byteor_spsc *q,
 static inline __u32 __byteor_spsc_tag(const struct __byteor_spsc *q,
 				      __u64 pos)
 {
-	return (__u32)(pos >> q->shift) + 1;
+	/* Bit 31: never 0, and no extra instruction over the old "+ 1". */
+	return (__u32)(pos >> q->shift) | 0x80000000U;
 }
 
 /* Is slot @pos published, by its tag?  (Rings with headers only.) */
@@ -454,6 +460,8 @@ static inline int __byteor_spsc_publish(struct __byteor_spsc *q,
 				__atomic_store_n((__u32 *)__byteor_spsc_slot(q, q->pos + i),
 						 s[i].len, __ATOMIC_RELAXED);
 	}
+	/* Killed here: the claim is lost, unseen (docs: SPSC recovery). */
+	BYTEOR_CRASHPOINT("spsc.tx.before_tags");
 	/*
 	 * Release: the payload and the length before the tag (pairs with
 	 * the consumer's acquire load in __byteor_spsc_tagged()).
@@ -463,6 +471,11 @@ static inline int __byteor_spsc_publish(struct __byteor_spsc *q,
 			__atomic_store_n(__byteor_spsc_tag_word(q, q->pos + i),
 					 __byteor_spsc_tag(q, q->pos + i),
 					 __ATOMIC_RELEASE);
+	/*
+	 * Killed here: the tagged slots are published (a consumer may read
+	 * them, the next producer starts after them), the position is not.
+	 */
+	BYTEOR_CRASHPOINT("spsc.tx.before_position");
 	q->pos += n;
 	q->claimed -= n;
 	/*
@@ -578,6 +591,8 @@ static inline int __byteor_spsc_release(struct __byteor_spsc *q,
 {
 	if (__BYTEOR_UNLIKELY(n > q->peer - q->pos))
 		return -EINVAL;
+	/* Killed here: read, not released - the next consumer reads again. */
+	BYTEOR_CRASHPOINT("spsc.rx.before_release");
 	q->pos += n;
 	/*
 	 * Release: pairs with the producer's acquire load of our position:

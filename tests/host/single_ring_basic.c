@@ -528,7 +528,7 @@ TEST_F(ring, a_slot_is_proven_published_by_its_tag_before_the_position)
 	s.len = lt_fill(s.data, 0, 0, 64);
 	ASSERT_EQ(1, byteor_single_ring_publish(tx, &s, 1));
 	memcpy(&tag, (unsigned char *)s.data - BYTEOR_SLOT_HEADER + 4, sizeof(tag));
-	EXPECT_EQ(1U, tag);			/* lap 0 */
+	EXPECT_EQ(0x80000000U, tag);		/* lap 0, bit 31: never 0 */
 	__atomic_store_n(pq->mine, 0, __ATOMIC_RELEASE);	/* "not yet" */
 
 	ASSERT_EQ(1, byteor_single_ring_peek(rx, &s, 1));
@@ -550,7 +550,7 @@ TEST_F(ring, a_slot_is_proven_published_by_its_tag_before_the_position)
 		ASSERT_EQ(1, byteor_single_ring_release(rx, 1));
 	}
 	memcpy(&tag, (unsigned char *)s.data - BYTEOR_SLOT_HEADER + 4, sizeof(tag));
-	EXPECT_EQ(3U, tag);			/* position 16: lap 2 */
+	EXPECT_EQ(0x80000002U, tag);		/* position 16: lap 2 */
 	byteor_single_ring_detach(tx);
 	byteor_single_ring_detach(rx);
 }

@@ -162,9 +162,19 @@ static inline long long __byteor_spsc_room(struct __byteor_spsc *q,
 	used = q->pos + q->claimed - t;
 	if (__BYTEOR_UNLIKELY(used > q->cap)) {
 		if (!q->claimed) {
+			__u64 i;
+
 			q->pos = t;
 			/* Cache "full": the next claim looks again. */
 			q->peer = t - q->cap;
+			/*
+			 * The ring restarts empty: withdraw every slot's tag,
+			 * or slots published before the scribble would look
+			 * published again at the adopted position.
+			 */
+			for (i = 0; q->hdr && i < q->cap; i++)
+				__atomic_store_n(__byteor_spsc_tag_word(q, i), 0,
+						 __ATOMIC_RELAXED);
 		}
 		atomic_store_explicit(&q->ctl->prod.pos, q->pos,
 				      memory_order_release);
@@ -228,17 +238,27 @@ static inline long long __byteor_spsc_avail(struct __byteor_spsc *q,
 		__byteor_side_heal(&q->ctl->cons, q->pos);
 		/*
 		 * Behind us by at most a ring: we read ahead by tags (a
-		 * publish in flight) or a forged position misled us; what
-		 * tags proved stays proved.
+		 * publish in flight, or a producer that died inside one) or
+		 * a forged position misled us; what tags prove is ours.
 		 */
-		if ((__s64)avail < 0 && -avail <= q->cap)
-			return (long long)(q->peer - q->pos);
-		return -EBADMSG;
+		if ((__s64)avail >= 0 || -avail > q->cap)
+			return -EBADMSG;
+		avail = 0;
 	}
 	/* Only forward: tags may have proved more than h says yet. */
-	if (avail > q->peer - q->pos)
-		q->peer = h;
-	avail = q->peer - q->pos;
+	if (avail < q->peer - q->pos)
+		avail = q->peer - q->pos;
+	/*
+	 * The position shows fewer than wanted: the tags, as the inline
+	 * peek reads them, so that a waiting call delivers what a producer
+	 * killed between its tag stores and its position store left whole
+	 * (slow path only: the inline peek has looked already).
+	 */
+	if (q->hdr)
+		while (avail < want && avail < q->cap &&
+		       __byteor_spsc_tagged(q, q->pos + avail))
+			avail++;
+	q->peer = q->pos + avail;
 	if (!avail)
 		__byteor_side_heal(&q->ctl->cons, q->pos);
 	return (long long)avail;
@@ -292,11 +312,24 @@ static inline void __byteor_spsc_init(struct __byteor_spsc *q, void *ctl,
 	q->stride = q->hdr + g->slot_size;
 	h = atomic_load_explicit(&q->ctl->prod.pos, memory_order_acquire);
 	t = atomic_load_explicit(&q->ctl->cons.pos, memory_order_acquire);
+	/*
+	 * The consumer ahead of the producer's stored position by at most a
+	 * ring is legitimate: it read tagged slots whose position store had
+	 * not happened (a publish in flight, or a producer killed inside
+	 * it).  A new consumer keeps its predecessor's position - moving
+	 * back would deliver again what was released, and a producer
+	 * reading the old position meanwhile could overwrite the slots it
+	 * went back to - and a new producer starts at it.  Further apart
+	 * either way is a scribble: the producer adopts the consumer's
+	 * position, the consumer the producer's (the lane restarts empty).
+	 */
 	if (h - t > q->cap) {
 		if (producer)
 			h = t;
-		else
+		else if (t - h > q->cap)
 			t = h;
+		else
+			h = t;	/* ahead by tags: nothing known published */
 	}
 	/*
 	 * A producer that died inside a publish may have tagged slots past
@@ -323,10 +356,26 @@ static inline void __byteor_spsc_init(struct __byteor_spsc *q, void *ctl,
 	q->fast = producer ? __BYTEOR_FAST_TX : __BYTEOR_FAST_RX;
 	if (nowait)
 		q->fast |= __BYTEOR_FAST_NOWAIT;
+	/* Killed here: the positions are as the previous ends left them. */
+	if (producer)
+		BYTEOR_CRASHPOINT("spsc.tx.attach_loaded");
+	else
+		BYTEOR_CRASHPOINT("spsc.rx.attach_loaded");
+	/*
+	 * Release: pairs with the peer's acquire load of our position.  A
+	 * consumer stores the value it loaded unless the positions were a
+	 * scribble, so a peer reading between our loads and this store
+	 * sees the same position either way.
+	 */
 	if (producer)
 		atomic_store_explicit(&q->ctl->prod.pos, h, memory_order_release);
 	else
 		atomic_store_explicit(&q->ctl->cons.pos, t, memory_order_release);
+	/* Killed here: the position is stored, the attach not counted. */
+	if (producer)
+		BYTEOR_CRASHPOINT("spsc.tx.attach_stored");
+	else
+		BYTEOR_CRASHPOINT("spsc.rx.attach_stored");
 	atomic_fetch_add_explicit(producer ? &q->ctl->prod.attaches :
 				  &q->ctl->cons.attaches, 1, memory_order_relaxed);
 }
