@@ -27,8 +27,7 @@ extern "C" {
 
 /*
  * The library version: the one place it is written.  ulib/Makefile reads
- * these lines for the shared library's file name and libbyteor.pc, the
- * module and dkms.conf follow it.
+ * these lines for the shared library's file name and libbyteor.pc.
  *
  * BYTEOR_ABI_VERSION is the SONAME: libbyteor.so.<ABI>.  It moves whenever
  * a program built against an earlier release could break against this one
