@@ -81,6 +81,12 @@
  * related sequences more than a ring's capacity apart, is -EBADMSG (the
  * reader re-asserts its own shared sequence, so a scribble heals once it
  * stops); every slot index is a sequence masked with the private capacity.
+ * A cursor seen moving back by more than a ring is reported once
+ * (-EBADMSG) and then taken as the truth; a stage never takes a cursor
+ * more than a ring ahead of itself as the highest seen, so a scribbled-
+ * ahead cursor costs it nothing once the producer's next publish rewrites
+ * the cursor.  Every function taking a handle returns -EINVAL for NULL
+ * (the geometry getters 0, the entry getters NULL).
  *
  * Usage sketch (a 1-producer, 2-stage pipeline: stage_deps = {0, 1 << 0}):
  *
@@ -288,7 +294,7 @@ BYTEOR_API int byteor_sequenced_slots_producer_publish(struct byteor_sequenced_s
 BYTEOR_API void *byteor_sequenced_slots_entry(const struct byteor_sequenced_slots *h,
 					      __u64 seq);
 
-/* The payload of entry @seq, read-only; any handle.  Never NULL. */
+/* The payload of entry @seq, read-only; any handle (NULL only for NULL). */
 BYTEOR_API const void *byteor_sequenced_slots_entry_ro(const struct byteor_sequenced_slots *h,
 						       __u64 seq);
 
@@ -358,7 +364,9 @@ BYTEOR_API int byteor_sequenced_slots_subscriber_advance(struct byteor_sequenced
  * Return: 0, or -EINVAL (NULL argument), -EAGAIN, -ETIMEDOUT, -EPIPE (the
  * producer is gone and @seq was never published), -EBADMSG (the cursor
  * moved backwards by more than the capacity since this handle last read
- * it: a scribble).
+ * it: a scribble, reported once), -ERANGE (@seq so far ahead - 2^63 or
+ * more - that a signed comparison would call it published; sequences are
+ * counts since creation, compared as such).
  */
 BYTEOR_API int byteor_cursor_barrier_wait(struct byteor_sequenced_slots *h,
 					  __u64 seq, __u64 *end,
@@ -377,7 +385,8 @@ BYTEOR_API int byteor_cursor_barrier_wait(struct byteor_sequenced_slots *h,
  *
  * Return: 0, or -EINVAL (bad @stages, NULL @end), -EAGAIN, -ETIMEDOUT,
  * -EPIPE (a stage waited for is gone, not removed), -EBADMSG (a gating
- * sequence ahead of the cursor).
+ * sequence ahead of the cursor), -ERANGE (@seq 2^63 or more ahead, as for
+ * byteor_cursor_barrier_wait()).
  */
 BYTEOR_API int byteor_gating_barrier_wait(struct byteor_sequenced_slots *h,
 					  __u32 stages, __u64 seq, __u64 *end,
@@ -414,12 +423,14 @@ BYTEOR_API int byteor_sequenced_slots_remove_stage(const struct byteor_attach_op
 BYTEOR_API int byteor_sequenced_slots_snapshot(const struct byteor_sequenced_slots *h,
 					       struct byteor_sequenced_slots_snapshot *s);
 
-/* The private geometry: payload bytes per entry, entries, stages. */
+/* The private geometry: payload bytes per entry, entries, stages (0 for
+ * a NULL handle). */
 BYTEOR_API unsigned int byteor_sequenced_slots_slot_size(const struct byteor_sequenced_slots *h);
 BYTEOR_API unsigned int byteor_sequenced_slots_capacity(const struct byteor_sequenced_slots *h);
 BYTEOR_API unsigned int byteor_sequenced_slots_stages(const struct byteor_sequenced_slots *h);
 
-/* The stage index of a stage or subscriber handle; -EBADF for others. */
+/* The stage index of a stage or subscriber handle; -EBADF for others,
+ * -EINVAL for NULL. */
 BYTEOR_API int byteor_sequenced_slots_stage_index(const struct byteor_sequenced_slots *h);
 
 #ifdef __cplusplus

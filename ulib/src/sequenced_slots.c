@@ -121,9 +121,22 @@ static int seq_eval_consumer(struct byteor_sequenced_slots *h,
 		if (set & (1U << j))
 			g[j] = seq_src_load(h, j);
 	c = seq_src_load(h, __BYTEOR_SEQ_SRC_CURSOR);
-	if (sdiff(c, h->cursor_seen) < -(__s64)h->cap)
+	if (sdiff(c, h->cursor_seen) < -(__s64)h->cap) {
+		/*
+		 * Back by more than a ring: a scribble now, or the true
+		 * cursor after one that raised cursor_seen.  Report it once
+		 * and resynchronise, so the lane heals once scribbling stops.
+		 */
+		h->cursor_seen = c;
 		return -EBADMSG;
-	if (sdiff(c, h->cursor_seen) > 0)
+	}
+	/*
+	 * A stage never sees the true cursor more than a ring ahead of its
+	 * own position (a descendant of it gates the producer): such a
+	 * value is a scribble and must not raise cursor_seen.
+	 */
+	if (sdiff(c, h->cursor_seen) > 0 &&
+	    (h->role != BYTEOR_ROLE_CONSUMER || c - h->pos <= h->cap))
 		h->cursor_seen = c;
 	e->lag = SEQ_NONE;
 	e->min = c;
@@ -537,6 +550,8 @@ int byteor_sequenced_slots_producer_claim_timed(struct byteor_sequenced_slots *h
 	__u64 s, i;
 	int ret;
 
+	if (__BYTEOR_UNLIKELY(!h))
+		return -EINVAL;
 	if (__BYTEOR_UNLIKELY(h->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
 	if (__BYTEOR_UNLIKELY(!n || !first || n > h->cap - h->claimed))
@@ -569,12 +584,14 @@ int byteor_sequenced_slots_producer_claim(struct byteor_sequenced_slots *h,
 					  unsigned int n, __u64 *first)
 {
 	return byteor_sequenced_slots_producer_claim_timed(h, n, first,
-							   h->timeout_ns);
+							   h ? h->timeout_ns : 0);
 }
 
 int byteor_sequenced_slots_producer_publish(struct byteor_sequenced_slots *h,
 					    unsigned int n)
 {
+	if (__BYTEOR_UNLIKELY(!h))
+		return -EINVAL;
 	if (__BYTEOR_UNLIKELY(h->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
 	if (__BYTEOR_UNLIKELY(n > h->claimed))
@@ -594,7 +611,7 @@ int byteor_sequenced_slots_producer_publish(struct byteor_sequenced_slots *h,
 void *byteor_sequenced_slots_entry(const struct byteor_sequenced_slots *h,
 				   __u64 seq)
 {
-	if (h->role == BYTEOR_ROLE_OBSERVER || h->subscriber)
+	if (!h || h->role == BYTEOR_ROLE_OBSERVER || h->subscriber)
 		return NULL;
 	return (unsigned char *)seq_hdr(h, seq) + BYTEOR_SLOT_HEADER;
 }
@@ -602,6 +619,8 @@ void *byteor_sequenced_slots_entry(const struct byteor_sequenced_slots *h,
 const void *byteor_sequenced_slots_entry_ro(const struct byteor_sequenced_slots *h,
 					    __u64 seq)
 {
+	if (!h)
+		return NULL;
 	return (const unsigned char *)seq_hdr(h, seq) + BYTEOR_SLOT_HEADER;
 }
 
@@ -697,6 +716,8 @@ int byteor_sequenced_slots_stage_wait_timed(struct byteor_sequenced_slots *h,
 					    unsigned int max, __u64 *first,
 					    long long timeout_ns)
 {
+	if (__BYTEOR_UNLIKELY(!h))
+		return -EINVAL;
 	if (__BYTEOR_UNLIKELY(h->role != BYTEOR_ROLE_CONSUMER || h->subscriber))
 		return -EBADF;
 	return seq_stage_wait(h, max, first, timeout_ns);
@@ -706,12 +727,14 @@ int byteor_sequenced_slots_stage_wait(struct byteor_sequenced_slots *h,
 				      unsigned int max, __u64 *first)
 {
 	return byteor_sequenced_slots_stage_wait_timed(h, max, first,
-						       h->timeout_ns);
+						       h ? h->timeout_ns : 0);
 }
 
 int byteor_sequenced_slots_stage_advance(struct byteor_sequenced_slots *h,
 					 unsigned int n)
 {
+	if (__BYTEOR_UNLIKELY(!h))
+		return -EINVAL;
 	if (__BYTEOR_UNLIKELY(h->role != BYTEOR_ROLE_CONSUMER || h->subscriber))
 		return -EBADF;
 	return seq_advance(h, n);
@@ -721,6 +744,8 @@ int byteor_sequenced_slots_subscriber_wait_timed(struct byteor_sequenced_slots *
 						 unsigned int max, __u64 *first,
 						 long long timeout_ns)
 {
+	if (__BYTEOR_UNLIKELY(!h))
+		return -EINVAL;
 	if (__BYTEOR_UNLIKELY(!h->subscriber))
 		return -EBADF;
 	return seq_stage_wait(h, max, first, timeout_ns);
@@ -730,12 +755,14 @@ int byteor_sequenced_slots_subscriber_wait(struct byteor_sequenced_slots *h,
 					   unsigned int max, __u64 *first)
 {
 	return byteor_sequenced_slots_subscriber_wait_timed(h, max, first,
-							    h->timeout_ns);
+							    h ? h->timeout_ns : 0);
 }
 
 int byteor_sequenced_slots_subscriber_advance(struct byteor_sequenced_slots *h,
 					      unsigned int n)
 {
+	if (__BYTEOR_UNLIKELY(!h))
+		return -EINVAL;
 	if (__BYTEOR_UNLIKELY(!h->subscriber))
 		return -EBADF;
 	return seq_advance(h, n);
@@ -744,6 +771,20 @@ int byteor_sequenced_slots_subscriber_advance(struct byteor_sequenced_slots *h,
 /* ------------------------------------------------------------------------
  * Barriers for anyone.
  */
+
+/*
+ * The waits compare by signed difference, so a @seq more than 2^63 ahead
+ * of the barrier (or ~0, whose need wraps to 0) looks passed.  Sequences
+ * are counts since creation: @seq is published only if it is below the
+ * barrier in plain unsigned terms; anything else is out of reach.
+ */
+static int seq_barrier_end(__u64 seq, const struct seq_eval *e, __u64 *end)
+{
+	if (seq >= e->min)
+		return -ERANGE;
+	*end = e->min;
+	return 0;
+}
 
 int byteor_cursor_barrier_wait(struct byteor_sequenced_slots *h, __u64 seq,
 			       __u64 *end, long long timeout_ns)
@@ -755,7 +796,7 @@ int byteor_cursor_barrier_wait(struct byteor_sequenced_slots *h, __u64 seq,
 		return -EINVAL;
 	ret = seq_wait(h, &e, seq_eval_consumer, 0, true, timeout_ns);
 	if (!ret)
-		*end = e.min;
+		ret = seq_barrier_end(seq, &e, end);
 	return ret;
 }
 
@@ -770,7 +811,7 @@ int byteor_gating_barrier_wait(struct byteor_sequenced_slots *h, __u32 stages,
 	ret = seq_wait(h, &e, seq_eval_consumer, seq_ancestors(h, stages),
 		       true, timeout_ns);
 	if (!ret)
-		*end = e.min;
+		ret = seq_barrier_end(seq, &e, end);
 	return ret;
 }
 
@@ -826,20 +867,22 @@ int byteor_sequenced_slots_remove_stage(const struct byteor_attach_options *o,
 
 unsigned int byteor_sequenced_slots_slot_size(const struct byteor_sequenced_slots *h)
 {
-	return h->slot_size;
+	return h ? h->slot_size : 0;
 }
 
 unsigned int byteor_sequenced_slots_capacity(const struct byteor_sequenced_slots *h)
 {
-	return (unsigned int)h->cap;
+	return h ? (unsigned int)h->cap : 0;
 }
 
 unsigned int byteor_sequenced_slots_stages(const struct byteor_sequenced_slots *h)
 {
-	return h->nstages;
+	return h ? h->nstages : 0;
 }
 
 int byteor_sequenced_slots_stage_index(const struct byteor_sequenced_slots *h)
 {
+	if (!h)
+		return -EINVAL;
 	return h->role == BYTEOR_ROLE_CONSUMER ? h->idx : -EBADF;
 }
