@@ -439,7 +439,9 @@ int byteor_journal_claim(struct byteor_journal *j, size_t len, void **data)
 {
 	__u64 n;
 
-	if (JR_UNLIKELY(!j || j->role != BYTEOR_ROLE_PRODUCER))
+	if (JR_UNLIKELY(!j || !data))
+		return -EINVAL;
+	if (JR_UNLIKELY(j->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
 	if (JR_UNLIKELY(j->claimed))
 		return -EBUSY;
@@ -459,7 +461,9 @@ int byteor_journal_commit(struct byteor_journal *j, __u32 type, size_t len,
 {
 	__u64 at;
 
-	if (JR_UNLIKELY(!j || j->role != BYTEOR_ROLE_PRODUCER))
+	if (JR_UNLIKELY(!j))
+		return -EINVAL;
+	if (JR_UNLIKELY(j->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
 	if (JR_UNLIKELY(!j->claimed || type > BYTEOR_JOURNAL_TYPE_MAX ||
 			len > j->claim_len))
@@ -480,7 +484,9 @@ int byteor_journal_commit(struct byteor_journal *j, __u32 type, size_t len,
 
 int byteor_journal_abort(struct byteor_journal *j)
 {
-	if (!j || j->role != BYTEOR_ROLE_PRODUCER)
+	if (!j)
+		return -EINVAL;
+	if (j->role != BYTEOR_ROLE_PRODUCER)
 		return -EBADF;
 	if (!j->claimed)
 		return -EINVAL;
@@ -494,8 +500,10 @@ int byteor_journal_append(struct byteor_journal *j, __u32 type,
 	void *data;
 	int ret;
 
+	if (JR_UNLIKELY(!j))
+		return -EINVAL;
 	if (JR_UNLIKELY(type > BYTEOR_JOURNAL_TYPE_MAX))
-		return j && j->role == BYTEOR_ROLE_PRODUCER ? -EINVAL : -EBADF;
+		return j->role == BYTEOR_ROLE_PRODUCER ? -EINVAL : -EBADF;
 	ret = byteor_journal_claim(j, len, &data);
 	if (JR_UNLIKELY(ret))
 		return ret;
@@ -515,8 +523,13 @@ static __u64 jr_oldest_at(const struct byteor_journal *j, __u64 t)
 	/* Acquire: the head the publisher stored before this intent. */
 	(void)atomic_load_explicit(&j->ctl->intent, memory_order_acquire);
 	h = atomic_load_explicit(&j->ctl->head, memory_order_relaxed);
+	/*
+	 * Corrupt: the tail is always a boundary - if it is aligned.  A
+	 * scribbled one is rounded down to the record grid so no header is
+	 * ever read misaligned; the header checks do the rest.
+	 */
 	if (h % BYTEOR_JOURNAL_ALIGN || t - h > j->cap)
-		return t;	/* corrupt: the tail is always a boundary */
+		return t & ~(__u64)(BYTEOR_JOURNAL_ALIGN - 1);
 	return h;
 }
 
@@ -527,9 +540,13 @@ static int jr_lapped(struct byteor_journal *j,
 	__u64 t = atomic_load_explicit(&j->ctl->tail, memory_order_acquire);
 	__u64 o = jr_oldest_at(j, t);
 
-	/* Never backwards: a stale head still leaves us at the tail. */
+	/*
+	 * Never backwards: a stale head still leaves us at the tail (on the
+	 * record grid: a scribbled tail may be misaligned, and the position
+	 * is where the next header is read).
+	 */
 	if ((__s64)(o - at) <= 0)
-		o = t;
+		o = t & ~(__u64)(BYTEOR_JOURNAL_ALIGN - 1);
 	j->lapped++;
 	j->pos = o;
 	if (rec) {
@@ -690,7 +707,9 @@ int byteor_journal_peek_timed(struct byteor_journal *j,
 	long long deadline = 0;
 	int ret;
 
-	if (JR_UNLIKELY(!j || !rec || j->role != BYTEOR_ROLE_CONSUMER))
+	if (JR_UNLIKELY(!j || !rec))
+		return -EINVAL;
+	if (JR_UNLIKELY(j->role != BYTEOR_ROLE_CONSUMER))
 		return -EBADF;
 	for (;;) {
 		ret = jr_peek_now(j, rec);
@@ -718,7 +737,9 @@ int byteor_journal_peek(struct byteor_journal *j,
 int byteor_journal_validate(struct byteor_journal *j,
 			    const struct byteor_journal_record *rec)
 {
-	if (!j || !rec || j->role != BYTEOR_ROLE_CONSUMER)
+	if (!j || !rec)
+		return -EINVAL;
+	if (j->role != BYTEOR_ROLE_CONSUMER)
 		return -EBADF;
 	if (JR_LIKELY(jr_intact(j, rec->pos)))
 		return 0;
@@ -730,7 +751,9 @@ int byteor_journal_consume(struct byteor_journal *j,
 {
 	int ret;
 
-	if (!j || !rec || j->role != BYTEOR_ROLE_CONSUMER)
+	if (!j || !rec)
+		return -EINVAL;
+	if (j->role != BYTEOR_ROLE_CONSUMER)
 		return -EBADF;
 	if (rec->pos != j->pos || rec->next - rec->pos > j->cap)
 		return -EINVAL;
@@ -749,6 +772,8 @@ int byteor_journal_read_timed(struct byteor_journal *j, void *buf, size_t cap,
 	struct byteor_journal_record rec = { 0 };
 	int ret;
 
+	if (!j || (!buf && cap))
+		return -EINVAL;
 	ret = byteor_journal_peek_timed(j, &rec, timeout_ns);
 	if (ret) {
 		if (out)
@@ -757,7 +782,8 @@ int byteor_journal_read_timed(struct byteor_journal *j, void *buf, size_t cap,
 	}
 	if (rec.len > cap)
 		return -EMSGSIZE;
-	memcpy(buf, rec.data, rec.len);
+	if (rec.len)
+		memcpy(buf, rec.data, rec.len);
 	ret = byteor_journal_consume(j, &rec);
 	if (out) {
 		*out = rec;
@@ -798,12 +824,19 @@ int byteor_journal_seek(struct byteor_journal *j, __u64 pos)
 {
 	__u64 t;
 
-	if (!j || j->role != BYTEOR_ROLE_CONSUMER)
+	if (!j)
+		return -EINVAL;
+	if (j->role != BYTEOR_ROLE_CONSUMER)
 		return -EBADF;
 	if (pos % BYTEOR_JOURNAL_ALIGN)
 		return -EINVAL;
 	t = atomic_load_explicit(&j->ctl->tail, memory_order_acquire);
-	if ((__s64)(t - pos) < 0)
+	/*
+	 * Positions are byte counts since creation, never wrapping: a plain
+	 * unsigned compare (a signed difference would call a position 2^63
+	 * or more ahead "behind").
+	 */
+	if (pos > t)
 		return -ERANGE;
 	j->pos = pos;
 	return 0;
@@ -862,10 +895,10 @@ int byteor_journal_snapshot(const struct byteor_journal *j,
 
 unsigned int byteor_journal_capacity(const struct byteor_journal *j)
 {
-	return (unsigned int)j->cap;
+	return j ? (unsigned int)j->cap : 0;
 }
 
 unsigned int byteor_journal_max_record(const struct byteor_journal *j)
 {
-	return j->max;
+	return j ? j->max : 0;
 }
