@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <byteor/crashpoint.h>
 #include "sequenced_slots_pvt.h"
 #include "single_ring_pvt.h"	/* __byteor_lane_wait(), the shared loop */
 
@@ -115,6 +116,7 @@ static int seq_eval_consumer(struct byteor_sequenced_slots *h,
 	int j;
 
 	e->removed = seq_removed(h, memory_order_acquire);
+	BYTEOR_CRASHPOINT("seq.consumer.mask_loaded");
 	set = seq_expand(h, e->set, e->removed, &cur);
 	cur |= e->cursor;
 	for (j = 0; j < (int)h->nstages; j++)
@@ -206,6 +208,7 @@ static int seq_eval_producer(struct byteor_sequenced_slots *h,
 		 * removed bit and load of gate (seq_attach_stage()).
 		 */
 		atomic_store_explicit(&h->prod->gate, e->min, memory_order_seq_cst);
+		BYTEOR_CRASHPOINT("seq.producer.gate_stored");
 		again = seq_removed(h, memory_order_seq_cst);
 		if (again == e->removed)
 			return 0;
@@ -425,8 +428,10 @@ static void seq_attach_stage(struct byteor_sequenced_slots *h)
 	} else {
 		/* seq_cst x3: pairs with seq_eval_producer()'s store + load. */
 		atomic_store_explicit(&me->gating, e.min, memory_order_seq_cst);
+		BYTEOR_CRASHPOINT("seq.stage.reattach.gating_stored");
 		atomic_fetch_and_explicit(&h->prod->removed, ~bit,
 					  memory_order_seq_cst);
+		BYTEOR_CRASHPOINT("seq.stage.reattach.bit_cleared");
 		pg = atomic_load_explicit(&h->prod->gate, memory_order_seq_cst);
 		c = seq_src_load(h, __BYTEOR_SEQ_SRC_CURSOR);
 		start = e.min;
@@ -575,6 +580,7 @@ int byteor_sequenced_slots_producer_claim_timed(struct byteor_sequenced_slots *h
 	 */
 	for (i = 0; i < n; i++)
 		__atomic_store_n(seq_hdr(h, s + i), s + i, __ATOMIC_RELAXED);
+	BYTEOR_CRASHPOINT("seq.producer.claimed");
 	h->claimed += n;
 	*first = s;
 	return 0;
@@ -596,6 +602,7 @@ int byteor_sequenced_slots_producer_publish(struct byteor_sequenced_slots *h,
 		return -EBADF;
 	if (__BYTEOR_UNLIKELY(n > h->claimed))
 		return -EINVAL;
+	BYTEOR_CRASHPOINT("seq.producer.before_publish");
 	h->pos += n;
 	h->claimed -= n;
 	/*
@@ -604,6 +611,7 @@ int byteor_sequenced_slots_producer_publish(struct byteor_sequenced_slots *h,
 	 * written since the claim are visible before the cursor covers them.
 	 */
 	atomic_store_explicit(&h->prod->cursor, h->pos, memory_order_release);
+	BYTEOR_CRASHPOINT("seq.producer.published");
 	__byteor_ec_notify(&h->prod->cursor_ec);
 	return (int)n;
 }
@@ -700,6 +708,8 @@ static int seq_advance(struct byteor_sequenced_slots *h, unsigned int n)
 {
 	if (__BYTEOR_UNLIKELY(n > h->limit - h->pos))
 		return -EINVAL;
+	BYTEOR_CRASHPOINT(h->subscriber ? "seq.subscriber.before_advance" :
+			  "seq.stage.before_advance");
 	h->pos += n;
 	/*
 	 * Release: pairs with the acquire load of this gating sequence in
@@ -708,6 +718,8 @@ static int seq_advance(struct byteor_sequenced_slots *h, unsigned int n)
 	 */
 	atomic_store_explicit(&h->stage[h->idx]->gating, h->pos,
 			      memory_order_release);
+	BYTEOR_CRASHPOINT(h->subscriber ? "seq.subscriber.advanced" :
+			  "seq.stage.advanced");
 	__byteor_ec_notify(&h->stage[h->idx]->ec);
 	return (int)n;
 }
@@ -854,6 +866,7 @@ int byteor_sequenced_slots_remove_stage(const struct byteor_attach_options *o,
 		/* seq_cst: the producer's evaluation re-loads it seq_cst. */
 		atomic_fetch_or_explicit(&prod->removed, 1U << stage,
 					 memory_order_seq_cst);
+		BYTEOR_CRASHPOINT("seq.remove.bit_set");
 		/* Whoever waits on the stage re-evaluates without it. */
 		__byteor_ec_notify(&s->ec);
 	}
