@@ -73,8 +73,14 @@
  *    dependencies (or the cursor) have (its ancestors take its place).  A
  *    later attach at that index clears the removal and resumes from the
  *    current gating minimum of its dependencies (its ancestors, or the
- *    cursor), raised to what the producer may already have reused: entries
- *    that passed while the stage was removed are not processed by it.
+ *    cursor), raised to what the producer may already have reused and to
+ *    anything a dependent took while the stage was removed: entries that
+ *    passed while the stage was removed are not processed by it, and no
+ *    dependent ever holds an entry the re-attached stage has not finished
+ *    (a dependent re-checks the removal mask after reading its sources).
+ *    A re-attach killed half-way is completed by the next attach at that
+ *    index (it starts as a re-attach would), never resumed from a
+ *    half-computed start.
  *
  * TRUST.  Sequences read from shared memory are checked against the
  * private geometry: a stage's sequence ahead of the cursor, or any two

@@ -75,17 +75,24 @@ static __u32 seq_ancestors(const struct byteor_sequenced_slots *h, __u32 set)
 	return set;
 }
 
+static inline __u64 seq_src_load_mo(const struct byteor_sequenced_slots *h,
+				    int src, memory_order mo)
+{
+	/*
+	 * Acquire (at least): pairs with the release store of the cursor in
+	 * ..._producer_publish() or of a gating sequence in seq_advance() /
+	 * seq_join(): the entries below the value are finished by their
+	 * writer.
+	 */
+	if (src == __BYTEOR_SEQ_SRC_CURSOR)
+		return atomic_load_explicit(&h->prod->cursor, mo);
+	return atomic_load_explicit(&h->stage[src]->gating, mo);
+}
+
 static inline __u64 seq_src_load(const struct byteor_sequenced_slots *h,
 				 int src)
 {
-	/*
-	 * Acquire: pairs with the release store of the cursor in
-	 * ..._producer_publish() or of a gating sequence in seq_advance():
-	 * the entries below the value are finished by their writer.
-	 */
-	if (src == __BYTEOR_SEQ_SRC_CURSOR)
-		return atomic_load_explicit(&h->prod->cursor, memory_order_acquire);
-	return atomic_load_explicit(&h->stage[src]->gating, memory_order_acquire);
+	return seq_src_load_mo(h, src, memory_order_acquire);
 }
 
 /* ------------------------------------------------------------------------
@@ -111,18 +118,37 @@ static int seq_eval_consumer(struct byteor_sequenced_slots *h,
 			     struct seq_eval *e)
 {
 	__u64 g[BYTEOR_MAX_STAGES], c;
-	__u32 set;
+	unsigned int tries;
+	__u32 set, again;
 	bool cur;
 	int j;
 
-	e->removed = seq_removed(h, memory_order_acquire);
-	BYTEOR_CRASHPOINT("seq.consumer.mask_loaded");
-	set = seq_expand(h, e->set, e->removed, &cur);
-	cur |= e->cursor;
-	for (j = 0; j < (int)h->nstages; j++)
-		if (set & (1U << j))
-			g[j] = seq_src_load(h, j);
-	c = seq_src_load(h, __BYTEOR_SEQ_SRC_CURSOR);
+	/*
+	 * The mask is loaded before the sources and re-loaded after them,
+	 * all seq_cst: pairs with a re-attaching stage's seq_cst clear of
+	 * its removed bit followed by its seq_cst loads of the same sources
+	 * (seq_attach_stage(), seq_join()).  If both mask loads see the
+	 * stage removed, they precede the clear, so the stage's loads see
+	 * sources at least as far as ours and it starts at or above the
+	 * barrier computed here.  If the mask changed, evaluate again.
+	 */
+	e->removed = seq_removed(h, memory_order_seq_cst);
+	for (tries = 0;; tries++) {
+		if (tries == SEQ_TRIES)
+			return -EBADMSG;	/* a scribbler flips the mask */
+		BYTEOR_CRASHPOINT("seq.consumer.mask_loaded");
+		set = seq_expand(h, e->set, e->removed, &cur);
+		cur |= e->cursor;
+		for (j = 0; j < (int)h->nstages; j++)
+			if (set & (1U << j))
+				g[j] = seq_src_load_mo(h, j, memory_order_seq_cst);
+		c = seq_src_load_mo(h, __BYTEOR_SEQ_SRC_CURSOR,
+				    memory_order_seq_cst);
+		again = seq_removed(h, memory_order_seq_cst);
+		if (again == e->removed)
+			break;
+		e->removed = again;
+	}
 	if (sdiff(c, h->cursor_seen) < -(__s64)h->cap) {
 		/*
 		 * Back by more than a ring: a scribble now, or the true
@@ -402,45 +428,99 @@ static void seq_view(struct byteor_sequenced_slots *h)
 }
 
 /*
- * Where a stage (re)starts.  Not removed: its shared gating sequence, if
- * sane (at most a ring behind the cursor, never ahead), else the barrier
- * of its dependencies (the stage restarts there rather than read
- * garbage).  Removed: the barrier of its dependencies, raised to the
- * producer's gate (the handshake in struct __byteor_seq_prod_ctl).
+ * Complete a re-attach (the stage's join bit is set, its removed bit
+ * clear): start no lower than the barrier of its dependencies now - at
+ * or above anything a dependent took while the stage was removed (the
+ * handshake in seq_eval_consumer()) - nor than the producer's gate (the
+ * handshake in struct __byteor_seq_prod_ctl), nor than the provisional
+ * gating sequence already stored.  Then store it and drop the join bit.
+ * A process killed in here leaves the join bit set: the next attach at
+ * this index runs this again.  Return: the start.
  */
-static void seq_attach_stage(struct byteor_sequenced_slots *h)
+static __u64 seq_join(struct byteor_sequenced_slots *h)
 {
 	struct __byteor_seq_stage_ctl *me = h->stage[h->idx];
-	__u32 bit = 1U << h->idx;
 	struct seq_eval e = {
 		.set = h->deps[h->idx], .cursor = !h->deps[h->idx],
 	};
 	__u64 g, c, pg, start;
 
+	/* seq_cst loads inside: after the clear of the removed bit. */
+	if (seq_eval_consumer(h, &e))
+		e.min = seq_src_load_mo(h, __BYTEOR_SEQ_SRC_CURSOR,
+					memory_order_seq_cst);
+	c = seq_src_load_mo(h, __BYTEOR_SEQ_SRC_CURSOR, memory_order_seq_cst);
+	start = e.min;
+	g = atomic_load_explicit(&me->gating, memory_order_acquire);
+	if (sdiff(g, start) > 0 && sdiff(g, c) <= 0)
+		start = g;
+	/* seq_cst: pairs with seq_eval_producer()'s store + re-load. */
+	pg = atomic_load_explicit(&h->prod->gate, memory_order_seq_cst);
+	/* A scribbled gate beyond the cursor is ignored. */
+	if (sdiff(pg, start) > 0 && sdiff(pg, c) <= 0)
+		start = pg;
+	/*
+	 * Release: pairs with the acquire (seq_cst) loads of this gating
+	 * sequence by dependents and the producer; nothing below it will be
+	 * read by this stage.
+	 */
+	atomic_store_explicit(&me->gating, start, memory_order_seq_cst);
+	BYTEOR_CRASHPOINT("seq.stage.reattach.start_stored");
+	atomic_fetch_and_explicit(&h->prod->removed,
+				  ~(1U << (h->idx + __BYTEOR_SEQ_JOIN_SHIFT)),
+				  memory_order_seq_cst);
+	return start;
+}
+
+/*
+ * Where a stage (re)starts.  Not removed: its shared gating sequence, if
+ * sane (at most a ring behind the cursor, never ahead), else the barrier
+ * of its dependencies (the stage restarts there rather than read
+ * garbage).  Removed: store a provisional gating sequence (the barrier
+ * of its dependencies now: never above where the stage will start), set
+ * its join bit, clear its removed bit - from here dependents and the
+ * producer wait for its gating sequence - then seq_join() computes the
+ * start.  A join bit found set (a re-attach killed half-way) is completed
+ * the same way.
+ */
+static void seq_attach_stage(struct byteor_sequenced_slots *h)
+{
+	struct __byteor_seq_stage_ctl *me = h->stage[h->idx];
+	__u32 bit = 1U << h->idx;
+	__u32 jbit = bit << __BYTEOR_SEQ_JOIN_SHIFT;
+	struct seq_eval e = {
+		.set = h->deps[h->idx], .cursor = !h->deps[h->idx],
+	};
+	__u64 g, c, start;
+	__u32 mask;
+
 	c = seq_src_load(h, __BYTEOR_SEQ_SRC_CURSOR);
 	h->cursor_seen = c;
 	if (seq_eval_consumer(h, &e))
 		e.min = c;
-	if (!(seq_removed(h, memory_order_seq_cst) & bit)) {
+	mask = atomic_load_explicit(&h->prod->removed, memory_order_seq_cst);
+	if (!(mask & (bit | jbit))) {
 		g = atomic_load_explicit(&me->gating, memory_order_acquire);
 		start = (sdiff(g, c) > 0 || c - g > h->cap) ? e.min : g;
 		atomic_store_explicit(&me->gating, start, memory_order_release);
 	} else {
-		/* seq_cst x3: pairs with seq_eval_producer()'s store + load. */
-		atomic_store_explicit(&me->gating, e.min, memory_order_seq_cst);
-		BYTEOR_CRASHPOINT("seq.stage.reattach.gating_stored");
-		atomic_fetch_and_explicit(&h->prod->removed, ~bit,
-					  memory_order_seq_cst);
-		BYTEOR_CRASHPOINT("seq.stage.reattach.bit_cleared");
-		pg = atomic_load_explicit(&h->prod->gate, memory_order_seq_cst);
-		c = seq_src_load(h, __BYTEOR_SEQ_SRC_CURSOR);
-		start = e.min;
-		/* A scribbled gate beyond the cursor is ignored. */
-		if (sdiff(pg, start) > 0 && sdiff(pg, c) <= 0) {
-			start = pg;
-			atomic_store_explicit(&me->gating, start,
-					      memory_order_release);
+		if (mask & bit) {
+			/*
+			 * seq_cst: the provisional value is in place before
+			 * the clear below makes anyone read it.
+			 */
+			atomic_store_explicit(&me->gating, e.min,
+					      memory_order_seq_cst);
+			BYTEOR_CRASHPOINT("seq.stage.reattach.gating_stored");
+			atomic_fetch_or_explicit(&h->prod->removed, jbit,
+						 memory_order_seq_cst);
+			BYTEOR_CRASHPOINT("seq.stage.reattach.join_set");
+			/* seq_cst: pairs with seq_eval_consumer()'s re-load. */
+			atomic_fetch_and_explicit(&h->prod->removed, ~bit,
+						  memory_order_seq_cst);
+			BYTEOR_CRASHPOINT("seq.stage.reattach.bit_cleared");
 		}
+		start = seq_join(h);
 		/* Waiters on us re-evaluate with the new mask. */
 		__byteor_ec_notify(&me->ec);
 	}

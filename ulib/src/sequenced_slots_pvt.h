@@ -52,7 +52,11 @@
  *             the producer's re-load sees the bit cleared (and gates on the
  *             stage), or the stage's load sees the new gate.
  * @removed:   bit i: stage i removed from gating (operators and
- *             re-attaching stages, atomic RMW; 256)
+ *             re-attaching stages, atomic RMW; 256).  Bit 16 + i: stage
+ *             i is joining - its removal is over (or about to be) but its
+ *             start is not final yet; whoever attaches at i next
+ *             completes the join (seq_join()).  Readers of the removal
+ *             mask ignore the join bits.
  * @cursor_ec: stages following the cursor park here (384)
  */
 struct __byteor_seq_prod_ctl {
@@ -107,6 +111,10 @@ _Static_assert(sizeof(struct __byteor_seq_prod_ctl) <= BYTEOR_CONTROL_STRIDE &&
 /* Where a test or tool finds the shared words (offsets in the control area). */
 #define __BYTEOR_SEQ_CURSOR_OFF		0ULL
 #define __BYTEOR_SEQ_STAGE_OFF(i)	((__u64)BYTEOR_CONTROL_STRIDE * (1 + (i)))
+
+/* Bit 16 + i of __byteor_seq_prod_ctl.removed: stage i is joining. */
+#define __BYTEOR_SEQ_JOIN_SHIFT		16
+_Static_assert(BYTEOR_MAX_STAGES <= __BYTEOR_SEQ_JOIN_SHIFT, "join bits");
 
 /* A wait source: a stage index, or the cursor. */
 #define __BYTEOR_SEQ_SRC_CURSOR		(-1)
