@@ -41,6 +41,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <byteor/crashpoint.h>
 #include <byteor/journal.h>
 #include "internal.h"
 #include "wait_pvt.h"
@@ -278,6 +279,7 @@ int byteor_attach_journal_publisher(const struct byteor_attach_options *o,
 	j->head = h;
 	atomic_store_explicit(&j->ctl->head, h, memory_order_relaxed);
 	atomic_store_explicit(&j->ctl->intent, in, memory_order_relaxed);
+	BYTEOR_CRASHPOINT("journal.publisher.attach_repairing");
 	atomic_store_explicit(&j->ctl->tail, t, memory_order_release);
 	atomic_fetch_add_explicit(&j->ctl->attaches, 1, memory_order_relaxed);
 	*out = j;
@@ -380,6 +382,7 @@ static void jr_advance_head(struct byteor_journal *j, __u64 frontier)
 static void jr_announce(struct byteor_journal *j, __u64 frontier)
 {
 	jr_advance_head(j, frontier);
+	BYTEOR_CRASHPOINT("journal.publisher.head_moved");
 	if (frontier - j->intent <= j->cap && frontier != j->intent) {
 		j->intent = frontier;
 		/* Release: a reader that sees it sees the head stored above. */
@@ -391,6 +394,7 @@ static void jr_announce(struct byteor_journal *j, __u64 frontier)
 	 * that sees any byte written after this sees the intent above.
 	 */
 	jr_fence_release();
+	BYTEOR_CRASHPOINT("journal.publisher.intent_stored");
 }
 
 static void jr_write_hdr(struct byteor_journal *j, __u64 pos, __u32 len,
@@ -432,6 +436,7 @@ static void jr_make_room(struct byteor_journal *j, __u64 n)
 	}
 	jr_announce(j, j->tail + rem);
 	jr_write_hdr(j, j->tail, (__u32)(rem - JR_HDR), JR_PAD);
+	BYTEOR_CRASHPOINT("journal.publisher.pad_written");
 	jr_commit_at(j, rem, false);
 }
 
@@ -470,11 +475,13 @@ int byteor_journal_commit(struct byteor_journal *j, __u32 type, size_t len,
 		return -EINVAL;
 	at = j->tail;
 	jr_write_hdr(j, at, (__u32)len, type);
+	BYTEOR_CRASHPOINT("journal.publisher.header_written");
 	/*
 	 * A shorter record than claimed ends earlier; intent stays where the
 	 * claim put it (it never goes down, see jr_announce()).
 	 */
 	jr_commit_at(j, jr_size(len), true);
+	BYTEOR_CRASHPOINT("journal.publisher.committed");
 	j->claimed = 0;
 	__byteor_ec_notify(&j->ctl->data);
 	if (pos)
