@@ -185,18 +185,22 @@ TEST_F(reatt, dependent_rechecks_the_removal_mask_after_loading_its_sources)
 	byteor_sequenced_slots_detach(r);
 }
 
+static const char *ra_kill_point;
+
 static void ra_arm_kill(int sig)
 {
 	(void)sig;
-	__byteor_crashpoint_arm("seq.stage.reattach.bit_cleared", 1, "kill");
+	__byteor_crashpoint_arm(ra_kill_point, 1, "kill");
 }
 
 /*
- * As the first test, but stage 0 is killed right after its removed bit
- * clears (its start not yet raised).  The next process attaching at stage
- * 0 completes the re-attach: it starts above what stage 1 holds.
+ * As the first test, but stage 0 is killed at @point, after stopping
+ * once the provisional gating sequence is stored (stage 1 takes entries
+ * meanwhile).  The next process attaching at stage 0 completes (or
+ * redoes) the re-attach: it starts above what stage 1 holds.
  */
-TEST_F(reatt, reattach_killed_after_the_bit_clears_is_completed_by_the_next)
+static void ra_killed_then_next(struct __test_metadata *_metadata,
+				FIXTURE_DATA(reatt) *self, const char *point)
 {
 	struct byteor_sequenced_slots *d, *r;
 	__u64 first, first0;
@@ -207,6 +211,7 @@ TEST_F(reatt, reattach_killed_after_the_bit_clears_is_completed_by_the_next)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
+		ra_kill_point = point;
 		signal(SIGCONT, ra_arm_kill);
 		__byteor_crashpoint_arm("seq.stage.reattach.gating_stored", 1, "stop");
 		r = ra_attach(self->d.path, BYTEOR_ROLE_CONSUMER, 0);
@@ -221,7 +226,7 @@ TEST_F(reatt, reattach_killed_after_the_bit_clears_is_completed_by_the_next)
 	kill(pid, SIGCONT);
 	st = ht_wait(pid);
 	ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
-		TH_LOG("status %#x: not killed at the bit clear", st);
+		TH_LOG("status %#x: not killed at %s", st, point);
 	r = ra_attach(self->d.path, BYTEOR_ROLE_CONSUMER, 0);
 	ASSERT_NE(NULL, r);
 	EXPECT_LE(first + n, ra_gating(self->p, 0, &removed));
@@ -229,8 +234,71 @@ TEST_F(reatt, reattach_killed_after_the_bit_clears_is_completed_by_the_next)
 	ret = byteor_sequenced_slots_stage_wait(r, 64, &first0);
 	if (ret > 0)
 		EXPECT_LE(first + n, first0);
+	/* The pipeline flows again: stage 1 finishes, stage 0 goes on. */
+	EXPECT_EQ(n, byteor_sequenced_slots_stage_advance(d, n));
+	EXPECT_EQ(0, ra_publish(self->p, 4));
+	EXPECT_LT(0, byteor_sequenced_slots_stage_wait(r, 64, &first0));
+	EXPECT_LE(first + n, first0);
 	byteor_sequenced_slots_detach(r);
 	byteor_sequenced_slots_detach(d);
+}
+
+TEST_F(reatt, reattach_killed_after_the_bit_clears_is_completed_by_the_next)
+{
+	ra_killed_then_next(_metadata, self, "seq.stage.reattach.bit_cleared");
+}
+
+TEST_F(reatt, reattach_killed_after_setting_its_join_bit_is_redone_by_the_next)
+{
+	ra_killed_then_next(_metadata, self, "seq.stage.reattach.join_set");
+}
+
+TEST_F(reatt, reattach_killed_after_storing_its_start_is_completed_by_the_next)
+{
+	ra_killed_then_next(_metadata, self, "seq.stage.reattach.start_stored");
+}
+
+/*
+ * An operator's removal killed right after the removed bit is set (before
+ * the wake-up): the removal holds, the producer is not stuck behind the
+ * dead stage, and the stage can come back.
+ */
+TEST_F(reatt, removal_killed_before_its_wakeup_still_frees_the_producer)
+{
+	struct byteor_attach_options o = st_opts(self->d.path, 1, 0);
+	struct byteor_sequenced_slots *r, *d;
+	__u64 first;
+	__u32 removed;
+	pid_t pid;
+	int st;
+
+	/* Stage 0 back, stage 1 attached once, then gone. */
+	r = ra_attach(self->d.path, BYTEOR_ROLE_CONSUMER, 0);
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, ra_publish(self->p, 16));
+	EXPECT_EQ(-1, ra_publish(self->p, 1));	/* full: stage 1 gates */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		__byteor_crashpoint_arm("seq.remove.bit_set", 1, "kill");
+		_exit(byteor_sequenced_slots_remove_stage(&o, 1) ? 1 : 0);
+	}
+	st = ht_wait(pid);
+	ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	(void)ra_gating(self->p, 1, &removed);
+	EXPECT_EQ(2, removed);
+	/* The producer follows stage 0 now. */
+	ASSERT_EQ(16, byteor_sequenced_slots_stage_wait(r, 64, &first));
+	ASSERT_EQ(16, byteor_sequenced_slots_stage_advance(r, 16));
+	EXPECT_EQ(0, ra_publish(self->p, 8));
+	/* Stage 1 comes back, starting where its dependency is. */
+	d = ra_attach(self->d.path, BYTEOR_ROLE_CONSUMER, 1);
+	ASSERT_NE(NULL, d);
+	(void)ra_gating(self->p, 1, &removed);
+	EXPECT_EQ(0, removed);
+	EXPECT_EQ(-EAGAIN, byteor_sequenced_slots_stage_wait(d, 64, &first));
+	byteor_sequenced_slots_detach(d);
+	byteor_sequenced_slots_detach(r);
 }
 
 TEST_HARNESS_MAIN
