@@ -66,7 +66,10 @@
  * (byteor_sequenced_slots_snapshot()) reports every stage's liveness.
  * Recovery:
  *  - a new process attaches at the same role and carries on from the shared
- *    sequence (a dead producer's claimed, unpublished entries are dropped);
+ *    sequence (a dead producer's claimed, unpublished entries are dropped
+ *    and claimed again by the next producer; the batch a dead stage had in
+ *    hand - processed, not advanced past - is processed again by the next
+ *    holder: at-least-once for that batch, exactly-once for the rest);
  *  - or an operator removes the dead stage from gating with
  *    byteor_sequenced_slots_remove_stage(): the producer and the stage's
  *    dependents then behave as if the stage finished every entry its own

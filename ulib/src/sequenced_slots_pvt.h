@@ -23,7 +23,11 @@
  *  - a stage release-stores its gating sequence after it is done with the
  *    entries below it; its dependents and the producer acquire-load it
  *    before reading (dependents) or reusing (producer) those entries;
- *  - removal and re-attach: see __byteor_seq_prod_ctl.gate.
+ *  - removal and re-attach: see __byteor_seq_prod_ctl.gate and .removed;
+ *    a consumer's barrier loads the removal mask before and after its
+ *    sources (seq_cst), a re-attaching stage clears its removed bit before
+ *    loading the same sources (seq_cst): a barrier computed while the
+ *    stage looked removed is never above the stage's start.
  */
 #ifndef _BYTEOR_SEQUENCED_SLOTS_PVT_H
 #define _BYTEOR_SEQUENCED_SLOTS_PVT_H
