@@ -55,7 +55,16 @@
  * Trust: positions and routed indices read from shared memory are checked
  * against the geometry the library holds privately: a corrupt one yields
  * -EBADMSG (for a consumer, the offending entry is skipped), never an access
- * outside the region.
+ * outside the region.  Recovery once a scribbler stops: each role
+ * re-asserts the shared words it owns - the producer P whenever it
+ * recomputes its gate, a consumer H_i whenever it finds its cached queue
+ * empty, the router R, the member mask and every T_i within
+ * BYTEOR_FANOUT_LIVENESS_MS while it routes or waits - so the lane carries
+ * messages again without a re-attach (messages whose routed entries were
+ * scribbled are skipped, never delivered torn).  A scribbled mode word
+ * shows as mode -1 with BYTEOR_FANOUT_SNAP_F_CORRUPT in a snapshot.
+ * Every function taking a handle returns -EINVAL for NULL (the geometry
+ * getters 0).
  *
  * Usage sketch:
  *

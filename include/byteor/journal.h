@@ -34,6 +34,11 @@
  * in the options' flags they map it read-only and wait by polling
  * (sleeping up to 1 ms between looks) instead of parking.
  *
+ * Every function taking a handle returns -EINVAL for a NULL handle (the
+ * position and geometry getters 0); -EBADF means a handle of the wrong
+ * role.  A subscriber's position is always on the 8-byte record grid, even
+ * when the shared tail it resynchronises to is scribbled.
+ *
  * Usage sketch:
  *
  *	struct byteor_attach_options o = { .name = "orders.log",
@@ -202,7 +207,8 @@ BYTEOR_API int byteor_journal_append(struct byteor_journal *j, __u32 type,
 /**
  * byteor_journal_claim() - reserve room for a record of up to @len bytes
  * and return where to write its payload (publisher, zero-copy).
- * Return: 0 and *@data set, or -EBADF, -EMSGSIZE, -EBUSY.
+ * Return: 0 and *@data set, or -EINVAL (NULL @j or @data), -EBADF,
+ * -EMSGSIZE, -EBUSY.
  */
 BYTEOR_API int byteor_journal_claim(struct byteor_journal *j, size_t len,
 				    void **data);
@@ -284,7 +290,9 @@ BYTEOR_API int byteor_journal_oldest(const struct byteor_journal *j, __u64 *pos)
 /**
  * byteor_journal_seek() - move a subscriber to @pos (rules of
  * byteor_attach_journal_subscriber_from()).
- * Return: 0, -EBADF, -EINVAL, -ERANGE.
+ * Return: 0, -EBADF, -EINVAL (NULL @j, @pos not a multiple of 8), -ERANGE
+ * (@pos beyond the tail; positions are compared as counts since creation,
+ * so a @pos 2^63 or more ahead is beyond it too).
  */
 BYTEOR_API int byteor_journal_seek(struct byteor_journal *j, __u64 pos);
 

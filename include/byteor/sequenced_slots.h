@@ -66,21 +66,36 @@
  * (byteor_sequenced_slots_snapshot()) reports every stage's liveness.
  * Recovery:
  *  - a new process attaches at the same role and carries on from the shared
- *    sequence (a dead producer's claimed, unpublished entries are dropped);
+ *    sequence (a dead producer's claimed, unpublished entries are dropped
+ *    and claimed again by the next producer; the batch a dead stage had in
+ *    hand - processed, not advanced past - is processed again by the next
+ *    holder: at-least-once for that batch, exactly-once for the rest);
  *  - or an operator removes the dead stage from gating with
  *    byteor_sequenced_slots_remove_stage(): the producer and the stage's
  *    dependents then behave as if the stage finished every entry its own
  *    dependencies (or the cursor) have (its ancestors take its place).  A
  *    later attach at that index clears the removal and resumes from the
  *    current gating minimum of its dependencies (its ancestors, or the
- *    cursor), raised to what the producer may already have reused: entries
- *    that passed while the stage was removed are not processed by it.
+ *    cursor), raised to what the producer may already have reused and to
+ *    anything a dependent took while the stage was removed: entries that
+ *    passed while the stage was removed are not processed by it, and no
+ *    dependent ever holds an entry the re-attached stage has not finished
+ *    (a dependent re-checks the removal mask after reading its sources).
+ *    A re-attach killed half-way is completed by the next attach at that
+ *    index (it starts as a re-attach would), never resumed from a
+ *    half-computed start.
  *
  * TRUST.  Sequences read from shared memory are checked against the
  * private geometry: a stage's sequence ahead of the cursor, or any two
  * related sequences more than a ring's capacity apart, is -EBADMSG (the
  * reader re-asserts its own shared sequence, so a scribble heals once it
  * stops); every slot index is a sequence masked with the private capacity.
+ * A cursor seen moving back by more than a ring is reported once
+ * (-EBADMSG) and then taken as the truth; a stage never takes a cursor
+ * more than a ring ahead of itself as the highest seen, so a scribbled-
+ * ahead cursor costs it nothing once the producer's next publish rewrites
+ * the cursor.  Every function taking a handle returns -EINVAL for NULL
+ * (the geometry getters 0, the entry getters NULL).
  *
  * Usage sketch (a 1-producer, 2-stage pipeline: stage_deps = {0, 1 << 0}):
  *
@@ -288,7 +303,7 @@ BYTEOR_API int byteor_sequenced_slots_producer_publish(struct byteor_sequenced_s
 BYTEOR_API void *byteor_sequenced_slots_entry(const struct byteor_sequenced_slots *h,
 					      __u64 seq);
 
-/* The payload of entry @seq, read-only; any handle.  Never NULL. */
+/* The payload of entry @seq, read-only; any handle (NULL only for NULL). */
 BYTEOR_API const void *byteor_sequenced_slots_entry_ro(const struct byteor_sequenced_slots *h,
 						       __u64 seq);
 
@@ -358,7 +373,9 @@ BYTEOR_API int byteor_sequenced_slots_subscriber_advance(struct byteor_sequenced
  * Return: 0, or -EINVAL (NULL argument), -EAGAIN, -ETIMEDOUT, -EPIPE (the
  * producer is gone and @seq was never published), -EBADMSG (the cursor
  * moved backwards by more than the capacity since this handle last read
- * it: a scribble).
+ * it: a scribble, reported once), -ERANGE (@seq so far ahead - 2^63 or
+ * more - that a signed comparison would call it published; sequences are
+ * counts since creation, compared as such).
  */
 BYTEOR_API int byteor_cursor_barrier_wait(struct byteor_sequenced_slots *h,
 					  __u64 seq, __u64 *end,
@@ -377,7 +394,8 @@ BYTEOR_API int byteor_cursor_barrier_wait(struct byteor_sequenced_slots *h,
  *
  * Return: 0, or -EINVAL (bad @stages, NULL @end), -EAGAIN, -ETIMEDOUT,
  * -EPIPE (a stage waited for is gone, not removed), -EBADMSG (a gating
- * sequence ahead of the cursor).
+ * sequence ahead of the cursor), -ERANGE (@seq 2^63 or more ahead, as for
+ * byteor_cursor_barrier_wait()).
  */
 BYTEOR_API int byteor_gating_barrier_wait(struct byteor_sequenced_slots *h,
 					  __u32 stages, __u64 seq, __u64 *end,
@@ -414,12 +432,14 @@ BYTEOR_API int byteor_sequenced_slots_remove_stage(const struct byteor_attach_op
 BYTEOR_API int byteor_sequenced_slots_snapshot(const struct byteor_sequenced_slots *h,
 					       struct byteor_sequenced_slots_snapshot *s);
 
-/* The private geometry: payload bytes per entry, entries, stages. */
+/* The private geometry: payload bytes per entry, entries, stages (0 for
+ * a NULL handle). */
 BYTEOR_API unsigned int byteor_sequenced_slots_slot_size(const struct byteor_sequenced_slots *h);
 BYTEOR_API unsigned int byteor_sequenced_slots_capacity(const struct byteor_sequenced_slots *h);
 BYTEOR_API unsigned int byteor_sequenced_slots_stages(const struct byteor_sequenced_slots *h);
 
-/* The stage index of a stage or subscriber handle; -EBADF for others. */
+/* The stage index of a stage or subscriber handle; -EBADF for others,
+ * -EINVAL for NULL. */
 BYTEOR_API int byteor_sequenced_slots_stage_index(const struct byteor_sequenced_slots *h);
 
 #ifdef __cplusplus

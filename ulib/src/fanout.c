@@ -298,6 +298,8 @@ static long long fo_room(struct byteor_fanout *f, __u64 want)
 
 	if (FO_LIKELY(used <= f->cap && f->cap - used >= want))
 		return (long long)(f->cap - used);
+	/* Slow path: re-assert P, so a scribbled one heals (router waits). */
+	__byteor_side_heal(&f->pc->side, f->pos);
 	/*
 	 * Acquire: pairs with the router's release of R; everything it
 	 * wrote before (entries, T_i, members) is visible below.
@@ -352,6 +354,8 @@ int byteor_fanout_claim_timed(struct byteor_fanout *f,
 	unsigned int k, i;
 	int ret;
 
+	if (FO_UNLIKELY(!f || !s))
+		return -EINVAL;
 	if (FO_UNLIKELY(f->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
 	if (FO_UNLIKELY(f->claimed))
@@ -387,7 +391,7 @@ int byteor_fanout_claim_timed(struct byteor_fanout *f,
 int byteor_fanout_claim(struct byteor_fanout *f, struct byteor_fanout_slot *s,
 			unsigned int n)
 {
-	return byteor_fanout_claim_timed(f, s, n, f->timeout_ns);
+	return byteor_fanout_claim_timed(f, s, n, f ? f->timeout_ns : 0);
 }
 
 int byteor_fanout_publish(struct byteor_fanout *f,
@@ -396,6 +400,8 @@ int byteor_fanout_publish(struct byteor_fanout *f,
 	struct __byteor_fo_hdr *h;
 	unsigned int i;
 
+	if (FO_UNLIKELY(!f))
+		return -EINVAL;
 	if (FO_UNLIKELY(f->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
 	if (FO_UNLIKELY(n > f->claimed || (n && !s)))
@@ -427,6 +433,8 @@ int byteor_fanout_send_timed(struct byteor_fanout *f, const void *buf,
 	struct byteor_fanout_slot s;
 	int ret;
 
+	if (FO_UNLIKELY(!f || (!buf && len)))
+		return -EINVAL;
 	if (FO_UNLIKELY(f->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
 	if (FO_UNLIKELY(len > f->slot_size))
@@ -434,7 +442,8 @@ int byteor_fanout_send_timed(struct byteor_fanout *f, const void *buf,
 	ret = byteor_fanout_claim_timed(f, &s, 1, timeout_ns);
 	if (FO_UNLIKELY(ret < 0))
 		return ret;
-	memcpy(s.data, buf, len);
+	if (len)
+		memcpy(s.data, buf, len);
 	s.len = (__u32)len;
 	s.key = key;
 	byteor_fanout_publish(f, &s, 1);
@@ -444,7 +453,7 @@ int byteor_fanout_send_timed(struct byteor_fanout *f, const void *buf,
 int byteor_fanout_send(struct byteor_fanout *f, const void *buf, size_t len,
 		       __u64 key)
 {
-	return byteor_fanout_send_timed(f, buf, len, key, f->timeout_ns);
+	return byteor_fanout_send_timed(f, buf, len, key, f ? f->timeout_ns : 0);
 }
 
 /* ------------------------------------------------------------------------
@@ -484,6 +493,11 @@ static long long fo_rx_avail(struct byteor_fanout *f, __u64 want)
 	d = f->tail - f->head;
 	if (FO_LIKELY(d >= want))
 		return (long long)d;
+	/*
+	 * Slow path: re-assert H_i (ours once joined), so a scribbled one
+	 * that makes the producer wait for us heals while we wait too.
+	 */
+	__byteor_side_heal(&f->cc->side, f->head);
 	/* Acquire: pairs with the router's release of T_i (entries written). */
 	t = atomic_load_explicit(&f->cc->tail, memory_order_acquire);
 	d = t - f->head;
@@ -559,6 +573,8 @@ int byteor_fanout_peek_timed(struct byteor_fanout *f,
 	__u32 len;
 	int ret;
 
+	if (FO_UNLIKELY(!f || !m))
+		return -EINVAL;
 	if (FO_UNLIKELY(f->role != BYTEOR_ROLE_CONSUMER))
 		return -EBADF;
 	if (FO_UNLIKELY(!n))
@@ -611,11 +627,13 @@ int byteor_fanout_peek_timed(struct byteor_fanout *f,
 int byteor_fanout_peek(struct byteor_fanout *f, struct byteor_fanout_msg *m,
 		       unsigned int n)
 {
-	return byteor_fanout_peek_timed(f, m, n, f->timeout_ns);
+	return byteor_fanout_peek_timed(f, m, n, f ? f->timeout_ns : 0);
 }
 
 int byteor_fanout_release(struct byteor_fanout *f, unsigned int n)
 {
+	if (FO_UNLIKELY(!f))
+		return -EINVAL;
 	if (FO_UNLIKELY(f->role != BYTEOR_ROLE_CONSUMER))
 		return -EBADF;
 	if (FO_UNLIKELY(n > f->peeked))
@@ -634,12 +652,15 @@ int byteor_fanout_recv_timed(struct byteor_fanout *f, void *buf, size_t cap,
 	struct byteor_fanout_msg m;
 	int ret;
 
+	if (FO_UNLIKELY(!f || (!buf && cap)))
+		return -EINVAL;
 	ret = byteor_fanout_peek_timed(f, &m, 1, timeout_ns);
 	if (FO_UNLIKELY(ret < 0))
 		return ret;
 	if (FO_UNLIKELY(m.len > cap))
 		return -EMSGSIZE;
-	memcpy(buf, m.data, m.len);
+	if (m.len)
+		memcpy(buf, m.data, m.len);
 	byteor_fanout_release(f, 1);
 	if (mi) {
 		*mi = m;
@@ -651,12 +672,14 @@ int byteor_fanout_recv_timed(struct byteor_fanout *f, void *buf, size_t cap,
 int byteor_fanout_recv(struct byteor_fanout *f, void *buf, size_t cap,
 		       struct byteor_fanout_msg *m)
 {
-	return byteor_fanout_recv_timed(f, buf, cap, m, f->timeout_ns);
+	return byteor_fanout_recv_timed(f, buf, cap, m, f ? f->timeout_ns : 0);
 }
 
 int byteor_fanout_joined(struct byteor_fanout *f)
 {
-	if (!f || f->role != BYTEOR_ROLE_CONSUMER)
+	if (!f)
+		return -EINVAL;
+	if (f->role != BYTEOR_ROLE_CONSUMER)
 		return -EBADF;
 	return fo_rx_joined(f);
 }
@@ -694,7 +717,12 @@ int byteor_fanout_snapshot(const struct byteor_fanout *f,
 	s->slot_size = f->slot_size;
 	s->consumers = f->nq;
 	mode = atomic_load_explicit(&f->rc->mode, memory_order_relaxed);
-	s->mode = mode ? (__s32)mode - 1 : -1;
+	/* Shared and untrusted: only 1 .. CALLBACK + 1 name a mode. */
+	s->mode = -1;
+	if (mode && mode - 1 <= BYTEOR_FANOUT_CALLBACK)
+		s->mode = (__s32)(mode - 1);
+	else if (mode)
+		s->flags |= BYTEOR_FANOUT_SNAP_F_CORRUPT;
 	s->members = members;
 	if (p - r > f->cap)
 		s->flags |= BYTEOR_FANOUT_SNAP_F_CORRUPT;
@@ -757,15 +785,15 @@ int byteor_fanout_snapshot(const struct byteor_fanout *f,
 
 unsigned int byteor_fanout_slot_size(const struct byteor_fanout *f)
 {
-	return f->slot_size;
+	return f ? f->slot_size : 0;
 }
 
 unsigned int byteor_fanout_capacity(const struct byteor_fanout *f)
 {
-	return (unsigned int)f->cap;
+	return f ? (unsigned int)f->cap : 0;
 }
 
 unsigned int byteor_fanout_consumers(const struct byteor_fanout *f)
 {
-	return f->nq;
+	return f ? f->nq : 0;
 }

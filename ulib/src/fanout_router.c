@@ -96,12 +96,40 @@ static void rt_handle_requests(struct byteor_fanout *f)
 	}
 }
 
+/*
+ * Re-assert the shared words the router owns (R, the member mask, each
+ * T_i with its rpos_i) where a scribbler changed them: the lane heals once
+ * scribbling stops.  Run with the liveness check: every
+ * BYTEOR_FANOUT_LIVENESS_MS while the router routes or waits.
+ */
+static void rt_heal(struct byteor_fanout *f)
+{
+	struct __byteor_fo_cons *c;
+	__u32 i;
+
+	if (atomic_load_explicit(&f->rc->members, memory_order_relaxed) !=
+	    f->members)
+		rt_publish_members(f);
+	for (i = 0; i < f->nq; i++) {
+		c = __byteor_fo_cons(f, i);
+		if (atomic_load_explicit(&c->tail, memory_order_relaxed) ==
+		    f->tails[i])
+			continue;
+		/* R bounds every entry below T_i (rpos_i may only grow). */
+		atomic_store_explicit(&c->rpos, f->rpos, memory_order_relaxed);
+		/* Release: as in rt_route_now(), entries below T_i are written. */
+		atomic_store_explicit(&c->tail, f->tails[i], memory_order_release);
+	}
+	__byteor_side_heal(&f->rc->side, f->rpos);
+}
+
 /* Drop members whose claim is dead (the process died without leaving). */
 static void rt_liveness(struct byteor_fanout *f)
 {
 	__u64 m = f->members;
 	__u32 i;
 
+	rt_heal(f);
 	f->next_live_ns = __byteor_now_ns() + RT_LIVENESS_NS;
 	for (i = 0; i < f->nq; i++)
 		if (((m >> i) & 1) && __byteor_claim_alive(f->reg, 1 + i) == 0)
@@ -295,6 +323,8 @@ int byteor_fanout_route_timed(struct byteor_fanout *f, unsigned int max,
 	long long deadline;
 	int ret;
 
+	if (__builtin_expect(!f, 0))
+		return -EINVAL;
 	if (__builtin_expect(f->role != BYTEOR_ROLE_ROUTER, 0))
 		return -EBADF;
 	if (!max)
@@ -323,5 +353,5 @@ int byteor_fanout_route_timed(struct byteor_fanout *f, unsigned int max,
 
 int byteor_fanout_route(struct byteor_fanout *f, unsigned int max)
 {
-	return byteor_fanout_route_timed(f, max, f->timeout_ns);
+	return byteor_fanout_route_timed(f, max, f ? f->timeout_ns : 0);
 }

@@ -41,6 +41,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <byteor/crashpoint.h>
 #include <byteor/journal.h>
 #include "internal.h"
 #include "wait_pvt.h"
@@ -278,6 +279,7 @@ int byteor_attach_journal_publisher(const struct byteor_attach_options *o,
 	j->head = h;
 	atomic_store_explicit(&j->ctl->head, h, memory_order_relaxed);
 	atomic_store_explicit(&j->ctl->intent, in, memory_order_relaxed);
+	BYTEOR_CRASHPOINT("journal.publisher.attach_repairing");
 	atomic_store_explicit(&j->ctl->tail, t, memory_order_release);
 	atomic_fetch_add_explicit(&j->ctl->attaches, 1, memory_order_relaxed);
 	*out = j;
@@ -380,6 +382,7 @@ static void jr_advance_head(struct byteor_journal *j, __u64 frontier)
 static void jr_announce(struct byteor_journal *j, __u64 frontier)
 {
 	jr_advance_head(j, frontier);
+	BYTEOR_CRASHPOINT("journal.publisher.head_moved");
 	if (frontier - j->intent <= j->cap && frontier != j->intent) {
 		j->intent = frontier;
 		/* Release: a reader that sees it sees the head stored above. */
@@ -391,6 +394,7 @@ static void jr_announce(struct byteor_journal *j, __u64 frontier)
 	 * that sees any byte written after this sees the intent above.
 	 */
 	jr_fence_release();
+	BYTEOR_CRASHPOINT("journal.publisher.intent_stored");
 }
 
 static void jr_write_hdr(struct byteor_journal *j, __u64 pos, __u32 len,
@@ -432,6 +436,7 @@ static void jr_make_room(struct byteor_journal *j, __u64 n)
 	}
 	jr_announce(j, j->tail + rem);
 	jr_write_hdr(j, j->tail, (__u32)(rem - JR_HDR), JR_PAD);
+	BYTEOR_CRASHPOINT("journal.publisher.pad_written");
 	jr_commit_at(j, rem, false);
 }
 
@@ -439,7 +444,9 @@ int byteor_journal_claim(struct byteor_journal *j, size_t len, void **data)
 {
 	__u64 n;
 
-	if (JR_UNLIKELY(!j || j->role != BYTEOR_ROLE_PRODUCER))
+	if (JR_UNLIKELY(!j || !data))
+		return -EINVAL;
+	if (JR_UNLIKELY(j->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
 	if (JR_UNLIKELY(j->claimed))
 		return -EBUSY;
@@ -459,18 +466,22 @@ int byteor_journal_commit(struct byteor_journal *j, __u32 type, size_t len,
 {
 	__u64 at;
 
-	if (JR_UNLIKELY(!j || j->role != BYTEOR_ROLE_PRODUCER))
+	if (JR_UNLIKELY(!j))
+		return -EINVAL;
+	if (JR_UNLIKELY(j->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
 	if (JR_UNLIKELY(!j->claimed || type > BYTEOR_JOURNAL_TYPE_MAX ||
 			len > j->claim_len))
 		return -EINVAL;
 	at = j->tail;
 	jr_write_hdr(j, at, (__u32)len, type);
+	BYTEOR_CRASHPOINT("journal.publisher.header_written");
 	/*
 	 * A shorter record than claimed ends earlier; intent stays where the
 	 * claim put it (it never goes down, see jr_announce()).
 	 */
 	jr_commit_at(j, jr_size(len), true);
+	BYTEOR_CRASHPOINT("journal.publisher.committed");
 	j->claimed = 0;
 	__byteor_ec_notify(&j->ctl->data);
 	if (pos)
@@ -480,7 +491,9 @@ int byteor_journal_commit(struct byteor_journal *j, __u32 type, size_t len,
 
 int byteor_journal_abort(struct byteor_journal *j)
 {
-	if (!j || j->role != BYTEOR_ROLE_PRODUCER)
+	if (!j)
+		return -EINVAL;
+	if (j->role != BYTEOR_ROLE_PRODUCER)
 		return -EBADF;
 	if (!j->claimed)
 		return -EINVAL;
@@ -494,8 +507,10 @@ int byteor_journal_append(struct byteor_journal *j, __u32 type,
 	void *data;
 	int ret;
 
+	if (JR_UNLIKELY(!j))
+		return -EINVAL;
 	if (JR_UNLIKELY(type > BYTEOR_JOURNAL_TYPE_MAX))
-		return j && j->role == BYTEOR_ROLE_PRODUCER ? -EINVAL : -EBADF;
+		return j->role == BYTEOR_ROLE_PRODUCER ? -EINVAL : -EBADF;
 	ret = byteor_journal_claim(j, len, &data);
 	if (JR_UNLIKELY(ret))
 		return ret;
@@ -515,8 +530,13 @@ static __u64 jr_oldest_at(const struct byteor_journal *j, __u64 t)
 	/* Acquire: the head the publisher stored before this intent. */
 	(void)atomic_load_explicit(&j->ctl->intent, memory_order_acquire);
 	h = atomic_load_explicit(&j->ctl->head, memory_order_relaxed);
+	/*
+	 * Corrupt: the tail is always a boundary - if it is aligned.  A
+	 * scribbled one is rounded down to the record grid so no header is
+	 * ever read misaligned; the header checks do the rest.
+	 */
 	if (h % BYTEOR_JOURNAL_ALIGN || t - h > j->cap)
-		return t;	/* corrupt: the tail is always a boundary */
+		return t & ~(__u64)(BYTEOR_JOURNAL_ALIGN - 1);
 	return h;
 }
 
@@ -527,9 +547,13 @@ static int jr_lapped(struct byteor_journal *j,
 	__u64 t = atomic_load_explicit(&j->ctl->tail, memory_order_acquire);
 	__u64 o = jr_oldest_at(j, t);
 
-	/* Never backwards: a stale head still leaves us at the tail. */
+	/*
+	 * Never backwards: a stale head still leaves us at the tail (on the
+	 * record grid: a scribbled tail may be misaligned, and the position
+	 * is where the next header is read).
+	 */
 	if ((__s64)(o - at) <= 0)
-		o = t;
+		o = t & ~(__u64)(BYTEOR_JOURNAL_ALIGN - 1);
 	j->lapped++;
 	j->pos = o;
 	if (rec) {
@@ -690,7 +714,9 @@ int byteor_journal_peek_timed(struct byteor_journal *j,
 	long long deadline = 0;
 	int ret;
 
-	if (JR_UNLIKELY(!j || !rec || j->role != BYTEOR_ROLE_CONSUMER))
+	if (JR_UNLIKELY(!j || !rec))
+		return -EINVAL;
+	if (JR_UNLIKELY(j->role != BYTEOR_ROLE_CONSUMER))
 		return -EBADF;
 	for (;;) {
 		ret = jr_peek_now(j, rec);
@@ -718,7 +744,9 @@ int byteor_journal_peek(struct byteor_journal *j,
 int byteor_journal_validate(struct byteor_journal *j,
 			    const struct byteor_journal_record *rec)
 {
-	if (!j || !rec || j->role != BYTEOR_ROLE_CONSUMER)
+	if (!j || !rec)
+		return -EINVAL;
+	if (j->role != BYTEOR_ROLE_CONSUMER)
 		return -EBADF;
 	if (JR_LIKELY(jr_intact(j, rec->pos)))
 		return 0;
@@ -730,7 +758,9 @@ int byteor_journal_consume(struct byteor_journal *j,
 {
 	int ret;
 
-	if (!j || !rec || j->role != BYTEOR_ROLE_CONSUMER)
+	if (!j || !rec)
+		return -EINVAL;
+	if (j->role != BYTEOR_ROLE_CONSUMER)
 		return -EBADF;
 	if (rec->pos != j->pos || rec->next - rec->pos > j->cap)
 		return -EINVAL;
@@ -749,6 +779,8 @@ int byteor_journal_read_timed(struct byteor_journal *j, void *buf, size_t cap,
 	struct byteor_journal_record rec = { 0 };
 	int ret;
 
+	if (!j || (!buf && cap))
+		return -EINVAL;
 	ret = byteor_journal_peek_timed(j, &rec, timeout_ns);
 	if (ret) {
 		if (out)
@@ -757,7 +789,8 @@ int byteor_journal_read_timed(struct byteor_journal *j, void *buf, size_t cap,
 	}
 	if (rec.len > cap)
 		return -EMSGSIZE;
-	memcpy(buf, rec.data, rec.len);
+	if (rec.len)
+		memcpy(buf, rec.data, rec.len);
 	ret = byteor_journal_consume(j, &rec);
 	if (out) {
 		*out = rec;
@@ -798,12 +831,19 @@ int byteor_journal_seek(struct byteor_journal *j, __u64 pos)
 {
 	__u64 t;
 
-	if (!j || j->role != BYTEOR_ROLE_CONSUMER)
+	if (!j)
+		return -EINVAL;
+	if (j->role != BYTEOR_ROLE_CONSUMER)
 		return -EBADF;
 	if (pos % BYTEOR_JOURNAL_ALIGN)
 		return -EINVAL;
 	t = atomic_load_explicit(&j->ctl->tail, memory_order_acquire);
-	if ((__s64)(t - pos) < 0)
+	/*
+	 * Positions are byte counts since creation, never wrapping: a plain
+	 * unsigned compare (a signed difference would call a position 2^63
+	 * or more ahead "behind").
+	 */
+	if (pos > t)
 		return -ERANGE;
 	j->pos = pos;
 	return 0;
@@ -862,10 +902,10 @@ int byteor_journal_snapshot(const struct byteor_journal *j,
 
 unsigned int byteor_journal_capacity(const struct byteor_journal *j)
 {
-	return (unsigned int)j->cap;
+	return j ? (unsigned int)j->cap : 0;
 }
 
 unsigned int byteor_journal_max_record(const struct byteor_journal *j)
 {
-	return j->max;
+	return j ? j->max : 0;
 }

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <byteor/crashpoint.h>
 #include "sequenced_slots_pvt.h"
 #include "single_ring_pvt.h"	/* __byteor_lane_wait(), the shared loop */
 
@@ -74,17 +75,24 @@ static __u32 seq_ancestors(const struct byteor_sequenced_slots *h, __u32 set)
 	return set;
 }
 
+static inline __u64 seq_src_load_mo(const struct byteor_sequenced_slots *h,
+				    int src, memory_order mo)
+{
+	/*
+	 * Acquire (at least): pairs with the release store of the cursor in
+	 * ..._producer_publish() or of a gating sequence in seq_advance() /
+	 * seq_join(): the entries below the value are finished by their
+	 * writer.
+	 */
+	if (src == __BYTEOR_SEQ_SRC_CURSOR)
+		return atomic_load_explicit(&h->prod->cursor, mo);
+	return atomic_load_explicit(&h->stage[src]->gating, mo);
+}
+
 static inline __u64 seq_src_load(const struct byteor_sequenced_slots *h,
 				 int src)
 {
-	/*
-	 * Acquire: pairs with the release store of the cursor in
-	 * ..._producer_publish() or of a gating sequence in seq_advance():
-	 * the entries below the value are finished by their writer.
-	 */
-	if (src == __BYTEOR_SEQ_SRC_CURSOR)
-		return atomic_load_explicit(&h->prod->cursor, memory_order_acquire);
-	return atomic_load_explicit(&h->stage[src]->gating, memory_order_acquire);
+	return seq_src_load_mo(h, src, memory_order_acquire);
 }
 
 /* ------------------------------------------------------------------------
@@ -110,20 +118,53 @@ static int seq_eval_consumer(struct byteor_sequenced_slots *h,
 			     struct seq_eval *e)
 {
 	__u64 g[BYTEOR_MAX_STAGES], c;
-	__u32 set;
+	unsigned int tries;
+	__u32 set, again;
 	bool cur;
 	int j;
 
-	e->removed = seq_removed(h, memory_order_acquire);
-	set = seq_expand(h, e->set, e->removed, &cur);
-	cur |= e->cursor;
-	for (j = 0; j < (int)h->nstages; j++)
-		if (set & (1U << j))
-			g[j] = seq_src_load(h, j);
-	c = seq_src_load(h, __BYTEOR_SEQ_SRC_CURSOR);
-	if (sdiff(c, h->cursor_seen) < -(__s64)h->cap)
+	/*
+	 * The mask is loaded before the sources and re-loaded after them,
+	 * all seq_cst: pairs with a re-attaching stage's seq_cst clear of
+	 * its removed bit followed by its seq_cst loads of the same sources
+	 * (seq_attach_stage(), seq_join()).  If both mask loads see the
+	 * stage removed, they precede the clear, so the stage's loads see
+	 * sources at least as far as ours and it starts at or above the
+	 * barrier computed here.  If the mask changed, evaluate again.
+	 */
+	e->removed = seq_removed(h, memory_order_seq_cst);
+	for (tries = 0;; tries++) {
+		if (tries == SEQ_TRIES)
+			return -EBADMSG;	/* a scribbler flips the mask */
+		BYTEOR_CRASHPOINT("seq.consumer.mask_loaded");
+		set = seq_expand(h, e->set, e->removed, &cur);
+		cur |= e->cursor;
+		for (j = 0; j < (int)h->nstages; j++)
+			if (set & (1U << j))
+				g[j] = seq_src_load_mo(h, j, memory_order_seq_cst);
+		c = seq_src_load_mo(h, __BYTEOR_SEQ_SRC_CURSOR,
+				    memory_order_seq_cst);
+		again = seq_removed(h, memory_order_seq_cst);
+		if (again == e->removed)
+			break;
+		e->removed = again;
+	}
+	if (sdiff(c, h->cursor_seen) < -(__s64)h->cap) {
+		/*
+		 * Back by more than a ring: a scribble now, or the true
+		 * cursor after one that raised cursor_seen.  Report it once
+		 * and resynchronise, so the lane heals once scribbling stops.
+		 */
+		h->cursor_seen = c;
 		return -EBADMSG;
-	if (sdiff(c, h->cursor_seen) > 0)
+	}
+	/*
+	 * A stage never sees the true cursor more than a ring ahead of its
+	 * own position (a descendant of it gates the producer): such a
+	 * value is a scribble and must not raise cursor_seen.
+	 */
+	if (sdiff(c, h->cursor_seen) > 0 &&
+	    (h->role != BYTEOR_ROLE_CONSUMER || c - h->pos <= h->cap))
 		h->cursor_seen = c;
 	e->lag = SEQ_NONE;
 	e->min = c;
@@ -193,6 +234,7 @@ static int seq_eval_producer(struct byteor_sequenced_slots *h,
 		 * removed bit and load of gate (seq_attach_stage()).
 		 */
 		atomic_store_explicit(&h->prod->gate, e->min, memory_order_seq_cst);
+		BYTEOR_CRASHPOINT("seq.producer.gate_stored");
 		again = seq_removed(h, memory_order_seq_cst);
 		if (again == e->removed)
 			return 0;
@@ -386,43 +428,99 @@ static void seq_view(struct byteor_sequenced_slots *h)
 }
 
 /*
- * Where a stage (re)starts.  Not removed: its shared gating sequence, if
- * sane (at most a ring behind the cursor, never ahead), else the barrier
- * of its dependencies (the stage restarts there rather than read
- * garbage).  Removed: the barrier of its dependencies, raised to the
- * producer's gate (the handshake in struct __byteor_seq_prod_ctl).
+ * Complete a re-attach (the stage's join bit is set, its removed bit
+ * clear): start no lower than the barrier of its dependencies now - at
+ * or above anything a dependent took while the stage was removed (the
+ * handshake in seq_eval_consumer()) - nor than the producer's gate (the
+ * handshake in struct __byteor_seq_prod_ctl), nor than the provisional
+ * gating sequence already stored.  Then store it and drop the join bit.
+ * A process killed in here leaves the join bit set: the next attach at
+ * this index runs this again.  Return: the start.
  */
-static void seq_attach_stage(struct byteor_sequenced_slots *h)
+static __u64 seq_join(struct byteor_sequenced_slots *h)
 {
 	struct __byteor_seq_stage_ctl *me = h->stage[h->idx];
-	__u32 bit = 1U << h->idx;
 	struct seq_eval e = {
 		.set = h->deps[h->idx], .cursor = !h->deps[h->idx],
 	};
 	__u64 g, c, pg, start;
 
+	/* seq_cst loads inside: after the clear of the removed bit. */
+	if (seq_eval_consumer(h, &e))
+		e.min = seq_src_load_mo(h, __BYTEOR_SEQ_SRC_CURSOR,
+					memory_order_seq_cst);
+	c = seq_src_load_mo(h, __BYTEOR_SEQ_SRC_CURSOR, memory_order_seq_cst);
+	start = e.min;
+	g = atomic_load_explicit(&me->gating, memory_order_acquire);
+	if (sdiff(g, start) > 0 && sdiff(g, c) <= 0)
+		start = g;
+	/* seq_cst: pairs with seq_eval_producer()'s store + re-load. */
+	pg = atomic_load_explicit(&h->prod->gate, memory_order_seq_cst);
+	/* A scribbled gate beyond the cursor is ignored. */
+	if (sdiff(pg, start) > 0 && sdiff(pg, c) <= 0)
+		start = pg;
+	/*
+	 * Release: pairs with the acquire (seq_cst) loads of this gating
+	 * sequence by dependents and the producer; nothing below it will be
+	 * read by this stage.
+	 */
+	atomic_store_explicit(&me->gating, start, memory_order_seq_cst);
+	BYTEOR_CRASHPOINT("seq.stage.reattach.start_stored");
+	atomic_fetch_and_explicit(&h->prod->removed,
+				  ~(1U << (h->idx + __BYTEOR_SEQ_JOIN_SHIFT)),
+				  memory_order_seq_cst);
+	return start;
+}
+
+/*
+ * Where a stage (re)starts.  Not removed: its shared gating sequence, if
+ * sane (at most a ring behind the cursor, never ahead), else the barrier
+ * of its dependencies (the stage restarts there rather than read
+ * garbage).  Removed: store a provisional gating sequence (the barrier
+ * of its dependencies now: never above where the stage will start), set
+ * its join bit, clear its removed bit - from here dependents and the
+ * producer wait for its gating sequence - then seq_join() computes the
+ * start.  A join bit found set (a re-attach killed half-way) is completed
+ * the same way.
+ */
+static void seq_attach_stage(struct byteor_sequenced_slots *h)
+{
+	struct __byteor_seq_stage_ctl *me = h->stage[h->idx];
+	__u32 bit = 1U << h->idx;
+	__u32 jbit = bit << __BYTEOR_SEQ_JOIN_SHIFT;
+	struct seq_eval e = {
+		.set = h->deps[h->idx], .cursor = !h->deps[h->idx],
+	};
+	__u64 g, c, start;
+	__u32 mask;
+
 	c = seq_src_load(h, __BYTEOR_SEQ_SRC_CURSOR);
 	h->cursor_seen = c;
 	if (seq_eval_consumer(h, &e))
 		e.min = c;
-	if (!(seq_removed(h, memory_order_seq_cst) & bit)) {
+	mask = atomic_load_explicit(&h->prod->removed, memory_order_seq_cst);
+	if (!(mask & (bit | jbit))) {
 		g = atomic_load_explicit(&me->gating, memory_order_acquire);
 		start = (sdiff(g, c) > 0 || c - g > h->cap) ? e.min : g;
 		atomic_store_explicit(&me->gating, start, memory_order_release);
 	} else {
-		/* seq_cst x3: pairs with seq_eval_producer()'s store + load. */
-		atomic_store_explicit(&me->gating, e.min, memory_order_seq_cst);
-		atomic_fetch_and_explicit(&h->prod->removed, ~bit,
-					  memory_order_seq_cst);
-		pg = atomic_load_explicit(&h->prod->gate, memory_order_seq_cst);
-		c = seq_src_load(h, __BYTEOR_SEQ_SRC_CURSOR);
-		start = e.min;
-		/* A scribbled gate beyond the cursor is ignored. */
-		if (sdiff(pg, start) > 0 && sdiff(pg, c) <= 0) {
-			start = pg;
-			atomic_store_explicit(&me->gating, start,
-					      memory_order_release);
+		if (mask & bit) {
+			/*
+			 * seq_cst: the provisional value is in place before
+			 * the clear below makes anyone read it.
+			 */
+			atomic_store_explicit(&me->gating, e.min,
+					      memory_order_seq_cst);
+			BYTEOR_CRASHPOINT("seq.stage.reattach.gating_stored");
+			atomic_fetch_or_explicit(&h->prod->removed, jbit,
+						 memory_order_seq_cst);
+			BYTEOR_CRASHPOINT("seq.stage.reattach.join_set");
+			/* seq_cst: pairs with seq_eval_consumer()'s re-load. */
+			atomic_fetch_and_explicit(&h->prod->removed, ~bit,
+						  memory_order_seq_cst);
+			BYTEOR_CRASHPOINT("seq.stage.reattach.bit_cleared");
 		}
+		start = seq_join(h);
 		/* Waiters on us re-evaluate with the new mask. */
 		__byteor_ec_notify(&me->ec);
 	}
@@ -537,6 +635,8 @@ int byteor_sequenced_slots_producer_claim_timed(struct byteor_sequenced_slots *h
 	__u64 s, i;
 	int ret;
 
+	if (__BYTEOR_UNLIKELY(!h))
+		return -EINVAL;
 	if (__BYTEOR_UNLIKELY(h->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
 	if (__BYTEOR_UNLIKELY(!n || !first || n > h->cap - h->claimed))
@@ -560,6 +660,7 @@ int byteor_sequenced_slots_producer_claim_timed(struct byteor_sequenced_slots *h
 	 */
 	for (i = 0; i < n; i++)
 		__atomic_store_n(seq_hdr(h, s + i), s + i, __ATOMIC_RELAXED);
+	BYTEOR_CRASHPOINT("seq.producer.claimed");
 	h->claimed += n;
 	*first = s;
 	return 0;
@@ -569,16 +670,19 @@ int byteor_sequenced_slots_producer_claim(struct byteor_sequenced_slots *h,
 					  unsigned int n, __u64 *first)
 {
 	return byteor_sequenced_slots_producer_claim_timed(h, n, first,
-							   h->timeout_ns);
+							   h ? h->timeout_ns : 0);
 }
 
 int byteor_sequenced_slots_producer_publish(struct byteor_sequenced_slots *h,
 					    unsigned int n)
 {
+	if (__BYTEOR_UNLIKELY(!h))
+		return -EINVAL;
 	if (__BYTEOR_UNLIKELY(h->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
 	if (__BYTEOR_UNLIKELY(n > h->claimed))
 		return -EINVAL;
+	BYTEOR_CRASHPOINT("seq.producer.before_publish");
 	h->pos += n;
 	h->claimed -= n;
 	/*
@@ -587,6 +691,7 @@ int byteor_sequenced_slots_producer_publish(struct byteor_sequenced_slots *h,
 	 * written since the claim are visible before the cursor covers them.
 	 */
 	atomic_store_explicit(&h->prod->cursor, h->pos, memory_order_release);
+	BYTEOR_CRASHPOINT("seq.producer.published");
 	__byteor_ec_notify(&h->prod->cursor_ec);
 	return (int)n;
 }
@@ -594,7 +699,7 @@ int byteor_sequenced_slots_producer_publish(struct byteor_sequenced_slots *h,
 void *byteor_sequenced_slots_entry(const struct byteor_sequenced_slots *h,
 				   __u64 seq)
 {
-	if (h->role == BYTEOR_ROLE_OBSERVER || h->subscriber)
+	if (!h || h->role == BYTEOR_ROLE_OBSERVER || h->subscriber)
 		return NULL;
 	return (unsigned char *)seq_hdr(h, seq) + BYTEOR_SLOT_HEADER;
 }
@@ -602,6 +707,8 @@ void *byteor_sequenced_slots_entry(const struct byteor_sequenced_slots *h,
 const void *byteor_sequenced_slots_entry_ro(const struct byteor_sequenced_slots *h,
 					    __u64 seq)
 {
+	if (!h)
+		return NULL;
 	return (const unsigned char *)seq_hdr(h, seq) + BYTEOR_SLOT_HEADER;
 }
 
@@ -681,6 +788,8 @@ static int seq_advance(struct byteor_sequenced_slots *h, unsigned int n)
 {
 	if (__BYTEOR_UNLIKELY(n > h->limit - h->pos))
 		return -EINVAL;
+	BYTEOR_CRASHPOINT(h->subscriber ? "seq.subscriber.before_advance" :
+			  "seq.stage.before_advance");
 	h->pos += n;
 	/*
 	 * Release: pairs with the acquire load of this gating sequence in
@@ -689,6 +798,8 @@ static int seq_advance(struct byteor_sequenced_slots *h, unsigned int n)
 	 */
 	atomic_store_explicit(&h->stage[h->idx]->gating, h->pos,
 			      memory_order_release);
+	BYTEOR_CRASHPOINT(h->subscriber ? "seq.subscriber.advanced" :
+			  "seq.stage.advanced");
 	__byteor_ec_notify(&h->stage[h->idx]->ec);
 	return (int)n;
 }
@@ -697,6 +808,8 @@ int byteor_sequenced_slots_stage_wait_timed(struct byteor_sequenced_slots *h,
 					    unsigned int max, __u64 *first,
 					    long long timeout_ns)
 {
+	if (__BYTEOR_UNLIKELY(!h))
+		return -EINVAL;
 	if (__BYTEOR_UNLIKELY(h->role != BYTEOR_ROLE_CONSUMER || h->subscriber))
 		return -EBADF;
 	return seq_stage_wait(h, max, first, timeout_ns);
@@ -706,12 +819,14 @@ int byteor_sequenced_slots_stage_wait(struct byteor_sequenced_slots *h,
 				      unsigned int max, __u64 *first)
 {
 	return byteor_sequenced_slots_stage_wait_timed(h, max, first,
-						       h->timeout_ns);
+						       h ? h->timeout_ns : 0);
 }
 
 int byteor_sequenced_slots_stage_advance(struct byteor_sequenced_slots *h,
 					 unsigned int n)
 {
+	if (__BYTEOR_UNLIKELY(!h))
+		return -EINVAL;
 	if (__BYTEOR_UNLIKELY(h->role != BYTEOR_ROLE_CONSUMER || h->subscriber))
 		return -EBADF;
 	return seq_advance(h, n);
@@ -721,6 +836,8 @@ int byteor_sequenced_slots_subscriber_wait_timed(struct byteor_sequenced_slots *
 						 unsigned int max, __u64 *first,
 						 long long timeout_ns)
 {
+	if (__BYTEOR_UNLIKELY(!h))
+		return -EINVAL;
 	if (__BYTEOR_UNLIKELY(!h->subscriber))
 		return -EBADF;
 	return seq_stage_wait(h, max, first, timeout_ns);
@@ -730,12 +847,14 @@ int byteor_sequenced_slots_subscriber_wait(struct byteor_sequenced_slots *h,
 					   unsigned int max, __u64 *first)
 {
 	return byteor_sequenced_slots_subscriber_wait_timed(h, max, first,
-							    h->timeout_ns);
+							    h ? h->timeout_ns : 0);
 }
 
 int byteor_sequenced_slots_subscriber_advance(struct byteor_sequenced_slots *h,
 					      unsigned int n)
 {
+	if (__BYTEOR_UNLIKELY(!h))
+		return -EINVAL;
 	if (__BYTEOR_UNLIKELY(!h->subscriber))
 		return -EBADF;
 	return seq_advance(h, n);
@@ -744,6 +863,20 @@ int byteor_sequenced_slots_subscriber_advance(struct byteor_sequenced_slots *h,
 /* ------------------------------------------------------------------------
  * Barriers for anyone.
  */
+
+/*
+ * The waits compare by signed difference, so a @seq more than 2^63 ahead
+ * of the barrier (or ~0, whose need wraps to 0) looks passed.  Sequences
+ * are counts since creation: @seq is published only if it is below the
+ * barrier in plain unsigned terms; anything else is out of reach.
+ */
+static int seq_barrier_end(__u64 seq, const struct seq_eval *e, __u64 *end)
+{
+	if (seq >= e->min)
+		return -ERANGE;
+	*end = e->min;
+	return 0;
+}
 
 int byteor_cursor_barrier_wait(struct byteor_sequenced_slots *h, __u64 seq,
 			       __u64 *end, long long timeout_ns)
@@ -755,7 +888,7 @@ int byteor_cursor_barrier_wait(struct byteor_sequenced_slots *h, __u64 seq,
 		return -EINVAL;
 	ret = seq_wait(h, &e, seq_eval_consumer, 0, true, timeout_ns);
 	if (!ret)
-		*end = e.min;
+		ret = seq_barrier_end(seq, &e, end);
 	return ret;
 }
 
@@ -770,7 +903,7 @@ int byteor_gating_barrier_wait(struct byteor_sequenced_slots *h, __u32 stages,
 	ret = seq_wait(h, &e, seq_eval_consumer, seq_ancestors(h, stages),
 		       true, timeout_ns);
 	if (!ret)
-		*end = e.min;
+		ret = seq_barrier_end(seq, &e, end);
 	return ret;
 }
 
@@ -813,6 +946,7 @@ int byteor_sequenced_slots_remove_stage(const struct byteor_attach_options *o,
 		/* seq_cst: the producer's evaluation re-loads it seq_cst. */
 		atomic_fetch_or_explicit(&prod->removed, 1U << stage,
 					 memory_order_seq_cst);
+		BYTEOR_CRASHPOINT("seq.remove.bit_set");
 		/* Whoever waits on the stage re-evaluates without it. */
 		__byteor_ec_notify(&s->ec);
 	}
@@ -826,20 +960,22 @@ int byteor_sequenced_slots_remove_stage(const struct byteor_attach_options *o,
 
 unsigned int byteor_sequenced_slots_slot_size(const struct byteor_sequenced_slots *h)
 {
-	return h->slot_size;
+	return h ? h->slot_size : 0;
 }
 
 unsigned int byteor_sequenced_slots_capacity(const struct byteor_sequenced_slots *h)
 {
-	return (unsigned int)h->cap;
+	return h ? (unsigned int)h->cap : 0;
 }
 
 unsigned int byteor_sequenced_slots_stages(const struct byteor_sequenced_slots *h)
 {
-	return h->nstages;
+	return h ? h->nstages : 0;
 }
 
 int byteor_sequenced_slots_stage_index(const struct byteor_sequenced_slots *h)
 {
+	if (!h)
+		return -EINVAL;
 	return h->role == BYTEOR_ROLE_CONSUMER ? h->idx : -EBADF;
 }

@@ -23,7 +23,11 @@
  *  - a stage release-stores its gating sequence after it is done with the
  *    entries below it; its dependents and the producer acquire-load it
  *    before reading (dependents) or reusing (producer) those entries;
- *  - removal and re-attach: see __byteor_seq_prod_ctl.gate.
+ *  - removal and re-attach: see __byteor_seq_prod_ctl.gate and .removed;
+ *    a consumer's barrier loads the removal mask before and after its
+ *    sources (seq_cst), a re-attaching stage clears its removed bit before
+ *    loading the same sources (seq_cst): a barrier computed while the
+ *    stage looked removed is never above the stage's start.
  */
 #ifndef _BYTEOR_SEQUENCED_SLOTS_PVT_H
 #define _BYTEOR_SEQUENCED_SLOTS_PVT_H
@@ -52,7 +56,11 @@
  *             the producer's re-load sees the bit cleared (and gates on the
  *             stage), or the stage's load sees the new gate.
  * @removed:   bit i: stage i removed from gating (operators and
- *             re-attaching stages, atomic RMW; 256)
+ *             re-attaching stages, atomic RMW; 256).  Bit 16 + i: stage
+ *             i is joining - its removal is over (or about to be) but its
+ *             start is not final yet; whoever attaches at i next
+ *             completes the join (seq_join()).  Readers of the removal
+ *             mask ignore the join bits.
  * @cursor_ec: stages following the cursor park here (384)
  */
 struct __byteor_seq_prod_ctl {
@@ -107,6 +115,10 @@ _Static_assert(sizeof(struct __byteor_seq_prod_ctl) <= BYTEOR_CONTROL_STRIDE &&
 /* Where a test or tool finds the shared words (offsets in the control area). */
 #define __BYTEOR_SEQ_CURSOR_OFF		0ULL
 #define __BYTEOR_SEQ_STAGE_OFF(i)	((__u64)BYTEOR_CONTROL_STRIDE * (1 + (i)))
+
+/* Bit 16 + i of __byteor_seq_prod_ctl.removed: stage i is joining. */
+#define __BYTEOR_SEQ_JOIN_SHIFT		16
+_Static_assert(BYTEOR_MAX_STAGES <= __BYTEOR_SEQ_JOIN_SHIFT, "join bits");
 
 /* A wait source: a stage index, or the cursor. */
 #define __BYTEOR_SEQ_SRC_CURSOR		(-1)

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * journal_hostile - the journal against a scribbling peer and careless
+ * callers, one scribble at a time: a lapped subscriber never takes a
+ * misaligned tail as its position, a seek far beyond the tail is -ERANGE,
+ * and every call taking a handle refuses NULL.  Run under ASan/UBSan too
+ * (a misaligned header read is a UBSan abort there).
+ */
+#include "kselftest_harness.h"
+#include "host_test.h"
+#include "single_ring_test.h"
+#include <sys/mman.h>
+#include <byteor/journal.h>
+
+#define NAME	"log"
+#define CAP	4096U
+#define MAXREC	256U
+
+/* Control block 0 of a journal: tail, intent, head (journal.c). */
+#define JH_TAIL		0
+#define JH_HEAD		16
+
+FIXTURE(jh) {
+	struct ht_dir d;
+	struct byteor_attach_options o;
+	unsigned char *map;
+	size_t size;
+	__u64 ctl;
+};
+
+FIXTURE_SETUP(jh)
+{
+	struct byteor_geometry g = ht_geom(MAXREC, CAP, 1, 1);
+	struct byteor_region_info info;
+	char path[HT_PATH * 2];
+	int fd;
+
+	HT_DIR_SETUP(&self->d, false);
+	ASSERT_EQ(0, ht_create(self->d.path, NAME, BYTEOR_KIND_JOURNAL, &g));
+	self->o = lt_opts(self->d.path, NAME, 0, 0);
+	ASSERT_EQ(0, byteor_region_info(NAME, BYTEOR_BACKING_USER, self->d.path, &info));
+	self->ctl = info.layout.area_off[BYTEOR_AREA_CONTROL];
+	self->size = info.size;
+	ht_region_path(path, sizeof(path), self->d.path, NAME);
+	fd = open(path, O_RDWR);
+	ASSERT_LE(0, fd);
+	self->map = mmap(NULL, info.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	ASSERT_NE(MAP_FAILED, self->map);
+}
+
+FIXTURE_TEARDOWN(jh)
+{
+	munmap(self->map, self->size);
+	ht_dir_teardown(&self->d);
+}
+
+static void jh_poke(FIXTURE_DATA(jh) *self, unsigned int off, __u64 v)
+{
+	__atomic_store_n((__u64 *)(self->map + self->ctl + off), v, __ATOMIC_RELAXED);
+}
+
+static __u64 jh_peek64(FIXTURE_DATA(jh) *self, unsigned int off)
+{
+	return __atomic_load_n((__u64 *)(self->map + self->ctl + off), __ATOMIC_RELAXED);
+}
+
+/*
+ * Lapped while the tail and head are scribbled (head insane, tail odd):
+ * the subscriber's new position stays 8-byte aligned, and once the
+ * publisher's next commit restores the tail it reads records again.
+ */
+TEST_F(jh, lapped_subscriber_never_takes_a_misaligned_tail)
+{
+	struct byteor_journal *pub, *sub;
+	struct byteor_journal_record rec;
+	unsigned char buf[MAXREC];
+	__u64 t;
+	int i, ret;
+
+	ASSERT_EQ(0, byteor_attach_journal_publisher(&self->o, &pub));
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_from(&self->o, 0, &sub));
+	memset(buf, 0x5a, sizeof(buf));
+	for (i = 0; i < 64; i++)	/* 64 * 144 bytes: laps a 4 KiB area */
+		ASSERT_EQ(0, byteor_journal_append(pub, i, buf, 128, NULL));
+	t = jh_peek64(self, JH_TAIL);
+	jh_poke(self, JH_HEAD, 3);
+	jh_poke(self, JH_TAIL, t + 3);
+	ret = byteor_journal_peek(sub, &rec);
+	ASSERT_EQ(-EOVERFLOW, ret);
+	EXPECT_EQ(0, rec.next % BYTEOR_JOURNAL_ALIGN);
+	EXPECT_EQ(0, byteor_journal_position(sub) % BYTEOR_JOURNAL_ALIGN);
+	/* The scribble stops: the publisher's commit rewrites tail and head. */
+	ASSERT_EQ(0, byteor_journal_append(pub, 99, "after", 5, NULL));
+	for (i = 0, ret = -EAGAIN; i < 8 && ret != 5; i++)
+		ret = byteor_journal_read(sub, buf, sizeof(buf), &rec);
+	EXPECT_EQ(5, ret);
+	EXPECT_EQ(99, rec.type);
+	EXPECT_EQ(0, memcmp(buf, "after", 5));
+	byteor_journal_detach(sub);
+	byteor_journal_detach(pub);
+}
+
+TEST_F(jh, seek_far_beyond_the_tail_is_erange)
+{
+	struct byteor_journal *pub, *sub;
+	__u64 t;
+
+	ASSERT_EQ(0, byteor_attach_journal_publisher(&self->o, &pub));
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_tail(&self->o, &sub));
+	ASSERT_EQ(0, byteor_journal_append(pub, 1, "x", 1, &t));
+	t = byteor_journal_position(pub);
+	EXPECT_EQ(-ERANGE, byteor_journal_seek(sub, t + (1ULL << 63) + 8));
+	EXPECT_EQ(-ERANGE, byteor_journal_seek(sub, t + 8));
+	EXPECT_EQ(-ERANGE, byteor_journal_seek(sub, ~7ULL));
+	EXPECT_EQ(0, byteor_journal_seek(sub, t));
+	EXPECT_EQ(0, byteor_journal_seek(sub, 0));
+	EXPECT_EQ(0, byteor_journal_position(sub));
+	byteor_journal_detach(sub);
+	byteor_journal_detach(pub);
+}
+
+TEST(every_call_taking_a_handle_refuses_null)
+{
+	struct byteor_journal_snapshot snap;
+	struct byteor_journal_record rec = { 0 };
+	char buf[8] = { 0 };
+	void *data;
+	__u64 pos;
+
+	EXPECT_EQ(-EINVAL, byteor_journal_append(NULL, 1, buf, 1, &pos));
+	EXPECT_EQ(-EINVAL, byteor_journal_claim(NULL, 1, &data));
+	EXPECT_EQ(-EINVAL, byteor_journal_commit(NULL, 1, 1, &pos));
+	EXPECT_EQ(-EINVAL, byteor_journal_abort(NULL));
+	EXPECT_EQ(-EINVAL, byteor_journal_peek(NULL, &rec));
+	EXPECT_EQ(-EINVAL, byteor_journal_peek_timed(NULL, &rec, 0));
+	EXPECT_EQ(-EINVAL, byteor_journal_validate(NULL, &rec));
+	EXPECT_EQ(-EINVAL, byteor_journal_consume(NULL, &rec));
+	EXPECT_EQ(-EINVAL, byteor_journal_read(NULL, buf, sizeof(buf), &rec));
+	EXPECT_EQ(-EINVAL, byteor_journal_read_timed(NULL, buf, sizeof(buf), &rec, 0));
+	EXPECT_EQ(0, byteor_journal_position(NULL));
+	EXPECT_EQ(-EINVAL, byteor_journal_oldest(NULL, &pos));
+	EXPECT_EQ(-EINVAL, byteor_journal_seek(NULL, 0));
+	EXPECT_EQ(-EINVAL, byteor_journal_snapshot(NULL, &snap));
+	EXPECT_EQ(0, byteor_journal_capacity(NULL));
+	EXPECT_EQ(0, byteor_journal_max_record(NULL));
+	byteor_journal_detach(NULL);
+}
+
+/* A publisher's claim with a NULL out pointer is refused, not written. */
+TEST_F(jh, claim_refuses_a_null_data_pointer)
+{
+	struct byteor_journal *pub;
+
+	ASSERT_EQ(0, byteor_attach_journal_publisher(&self->o, &pub));
+	EXPECT_EQ(-EINVAL, byteor_journal_claim(pub, 1, NULL));
+	/* Nothing was claimed: an append goes through. */
+	EXPECT_EQ(0, byteor_journal_append(pub, 1, "x", 1, NULL));
+	byteor_journal_detach(pub);
+}
+
+TEST_HARNESS_MAIN

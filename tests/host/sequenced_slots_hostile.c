@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * sequenced_slots_hostile - sequenced slots against a scribbling peer and
+ * careless callers: a scribbled cursor heals once the scribble stops, a
+ * barrier asked for a sequence no producer can reach is -ERANGE, and every
+ * call taking a handle refuses NULL.  The scribbles go straight to the
+ * shared words through the private layout (sequenced_slots_pvt.h).
+ */
+#include "kselftest_harness.h"
+#include "host_test.h"
+#include "single_ring_test.h"
+#include "sequenced_slots_test.h"
+#include "sequenced_slots_pvt.h"
+
+FIXTURE(seqh) {
+	struct ht_dir d;
+};
+
+FIXTURE_SETUP(seqh)
+{
+	HT_DIR_SETUP(&self->d, false);
+}
+
+FIXTURE_TEARDOWN(seqh)
+{
+	ht_dir_teardown(&self->d);
+}
+
+static struct byteor_sequenced_slots *sh_attach(struct __test_metadata *_metadata,
+						const char *dir, int role,
+						unsigned int queue)
+{
+	struct byteor_attach_options o = st_opts(dir, queue, 0);
+	struct byteor_sequenced_slots *h = NULL;
+	int ret = byteor_attach_sequenced_slots_region(&o, role, &h);
+
+	EXPECT_EQ(0, ret) TH_LOG("attach role %d queue %u: %s", role, queue,
+				 byteor_strerror(ret));
+	return h;
+}
+
+static void sh_publish(struct __test_metadata *_metadata,
+		       struct byteor_sequenced_slots *p, unsigned int n)
+{
+	__u64 first;
+	unsigned int i;
+
+	ASSERT_EQ(0, byteor_sequenced_slots_producer_claim(p, n, &first));
+	for (i = 0; i < n; i++)
+		st_fill(byteor_sequenced_slots_entry(p, first + i), first + i);
+	ASSERT_EQ((int)n, byteor_sequenced_slots_producer_publish(p, n));
+}
+
+/*
+ * A cursor scribbled far ahead is -EBADMSG while it lasts; once the
+ * producer's next publish puts the true cursor back, the stage and an
+ * observer following the cursor read entries again (the observer, which
+ * cannot tell a far jump from a scribble, reports the jump back once).
+ */
+TEST_F(seqh, scribbled_cursor_heals_once_the_scribble_stops)
+{
+	struct byteor_sequenced_slots *p, *s, *ob;
+	__u64 first, end;
+	int ret, i;
+
+	ASSERT_EQ(0, st_create_topo(self->d.path, "seq", 8, ST_UNICAST));
+	p = sh_attach(_metadata, self->d.path, BYTEOR_ROLE_PRODUCER, 0);
+	s = sh_attach(_metadata, self->d.path, BYTEOR_ROLE_CONSUMER, 0);
+	ob = sh_attach(_metadata, self->d.path, BYTEOR_ROLE_OBSERVER, 0);
+	ASSERT_NE(NULL, ob);
+	sh_publish(_metadata, p, 2);
+	ASSERT_EQ(2, byteor_sequenced_slots_stage_wait(s, 8, &first));
+	ASSERT_EQ(2, byteor_sequenced_slots_stage_advance(s, 2));
+
+	atomic_store(&p->prod->cursor, 1ULL << 40);
+	EXPECT_EQ(-EBADMSG, byteor_sequenced_slots_stage_wait(s, 8, &first));
+	ret = byteor_cursor_barrier_wait(ob, 2, &end, 0);
+	EXPECT_TRUE(ret == 0 || ret == -EBADMSG);
+
+	/* The scribble stops: the producer's publish restores the cursor. */
+	sh_publish(_metadata, p, 1);
+	EXPECT_EQ(1, byteor_sequenced_slots_stage_wait(s, 8, &first));
+	EXPECT_EQ(2, first);
+	EXPECT_EQ(1, byteor_sequenced_slots_stage_advance(s, 1));
+	sh_publish(_metadata, p, 1);
+	EXPECT_EQ(1, byteor_sequenced_slots_stage_wait(s, 8, &first));
+	EXPECT_EQ(3, first);
+	for (i = 0, ret = -EBADMSG; i < 2 && ret == -EBADMSG; i++)
+		ret = byteor_cursor_barrier_wait(ob, 3, &end, 0);
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(4, end);
+	byteor_sequenced_slots_detach(ob);
+	byteor_sequenced_slots_detach(s);
+	byteor_sequenced_slots_detach(p);
+}
+
+/* More than 2^63 ahead wraps a signed compare: never "published". */
+TEST_F(seqh, barriers_refuse_a_sequence_far_ahead_with_erange)
+{
+	struct byteor_sequenced_slots *p, *s, *ob;
+	__u64 end = 0, far = 4 + (1ULL << 63) + 5;
+
+	ASSERT_EQ(0, st_create_topo(self->d.path, "seq", 8, ST_UNICAST));
+	p = sh_attach(_metadata, self->d.path, BYTEOR_ROLE_PRODUCER, 0);
+	s = sh_attach(_metadata, self->d.path, BYTEOR_ROLE_CONSUMER, 0);
+	ob = sh_attach(_metadata, self->d.path, BYTEOR_ROLE_OBSERVER, 0);
+	ASSERT_NE(NULL, ob);
+	sh_publish(_metadata, p, 4);
+	EXPECT_EQ(-ERANGE, byteor_cursor_barrier_wait(ob, far, &end, 0));
+	EXPECT_EQ(-ERANGE, byteor_cursor_barrier_wait(ob, ~0ULL, &end, 0));
+	EXPECT_EQ(-ERANGE, byteor_gating_barrier_wait(ob, 1, far, &end, 0));
+	/* Still fine: published, and not yet published. */
+	EXPECT_EQ(0, byteor_cursor_barrier_wait(ob, 3, &end, 0));
+	EXPECT_EQ(4, end);
+	EXPECT_EQ(-EAGAIN, byteor_cursor_barrier_wait(ob, 4, &end, 0));
+	EXPECT_EQ(-EAGAIN, byteor_gating_barrier_wait(ob, 1, 0, &end, 0));
+	byteor_sequenced_slots_detach(ob);
+	byteor_sequenced_slots_detach(s);
+	byteor_sequenced_slots_detach(p);
+}
+
+TEST(every_call_taking_a_handle_refuses_null)
+{
+	struct byteor_sequenced_slots_snapshot snap;
+	__u64 v;
+
+	EXPECT_EQ(-EINVAL, byteor_sequenced_slots_producer_claim(NULL, 1, &v));
+	EXPECT_EQ(-EINVAL, byteor_sequenced_slots_producer_claim_timed(NULL, 1, &v, 0));
+	EXPECT_EQ(-EINVAL, byteor_sequenced_slots_producer_publish(NULL, 1));
+	EXPECT_EQ(NULL, byteor_sequenced_slots_entry(NULL, 0));
+	EXPECT_EQ(NULL, byteor_sequenced_slots_entry_ro(NULL, 0));
+	EXPECT_EQ(-EINVAL, byteor_sequenced_slots_stage_wait(NULL, 1, &v));
+	EXPECT_EQ(-EINVAL, byteor_sequenced_slots_stage_wait_timed(NULL, 1, &v, 0));
+	EXPECT_EQ(-EINVAL, byteor_sequenced_slots_stage_advance(NULL, 1));
+	EXPECT_EQ(-EINVAL, byteor_sequenced_slots_subscriber_wait(NULL, 1, &v));
+	EXPECT_EQ(-EINVAL, byteor_sequenced_slots_subscriber_wait_timed(NULL, 1, &v, 0));
+	EXPECT_EQ(-EINVAL, byteor_sequenced_slots_subscriber_advance(NULL, 1));
+	EXPECT_EQ(-EINVAL, byteor_cursor_barrier_wait(NULL, 0, &v, 0));
+	EXPECT_EQ(-EINVAL, byteor_gating_barrier_wait(NULL, 1, 0, &v, 0));
+	EXPECT_EQ(-EINVAL, byteor_sequenced_slots_snapshot(NULL, &snap));
+	EXPECT_EQ(0, byteor_sequenced_slots_slot_size(NULL));
+	EXPECT_EQ(0, byteor_sequenced_slots_capacity(NULL));
+	EXPECT_EQ(0, byteor_sequenced_slots_stages(NULL));
+	EXPECT_EQ(-EINVAL, byteor_sequenced_slots_stage_index(NULL));
+	byteor_sequenced_slots_detach(NULL);
+}
+
+TEST_HARNESS_MAIN
