@@ -6,7 +6,7 @@
 # scripts/qemu/kernel-debug.config (what the guest and the tests need,
 # KASAN, KFENCE, lockdep, PROVE_RCU, DEBUG_ATOMIC_SLEEP, DEBUG_VM,
 # DEBUG_OBJECTS, kmemleak, panic on oops), built once and cached outside
-# the clone, keyed by the fragment, this script and the source version.
+# the clone, keyed by the fragment, the recipe and the source version.
 #
 #   scripts/debug-kernel.sh          build if not cached; link it into
 #                                    build/kernels/6.12-debug/
@@ -27,7 +27,10 @@ say() { echo "debug-kernel: $*"; }
 
 pkgs=(linux-source-6.12 flex bison libelf-dev libssl-dev bc gcc make xz-utils)
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)
-key=$(cat "$frag" "$0" <(echo "$srcver") | sha256sum | cut -c1-12)
+# The recipe's version: raise it when the build steps below change.
+recipe=1
+cache_key() { cat "$frag" <(echo "$srcver recipe $recipe") | sha256sum | cut -c1-12; }
+key=$(cache_key)
 dir=$cache/linux-6.12-debug-$key
 
 link_out() {
@@ -53,7 +56,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	say "installing ${missing[*]}"
 	apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
 	srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-	key=$(cat "$frag" "$0" <(echo "$srcver") | sha256sum | cut -c1-12)
+	key=$(cache_key)
 	dir=$cache/linux-6.12-debug-$key
 fi
 
@@ -94,6 +97,10 @@ echo "$(( $(date +%s) - start ))" >"$dir.tmp/build-seconds"
 say "built $(cat "$dir.tmp/release") in $(cat "$dir.tmp/build-seconds") s"
 rm -rf "$dir"
 mv "$dir.tmp" "$dir"
+# Builds of older fragments or sources: 1.5 GiB each, gone.
+for old in "$cache"/linux-6.12-debug-*; do
+	[ "$old" = "$dir" ] || rm -rf "$old"
+done
 # The tree moved: its absolute paths are only in build outputs we no
 # longer need; the module build uses the tree by its new path.
 link_out
