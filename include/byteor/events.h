@@ -19,6 +19,8 @@
  * queue) is -EBADMSG, like any other geometry mismatch.
  *
  * SPSC queues work exactly like the single ring (byteor/single_ring.h).
+ * That includes what a killed SPSC producer or consumer may lose: nothing
+ * but a claim killed before its tag stores (single_ring.h, Killed roles).
  * MPSC queues: a producer claims positions with an atomic compare-and-swap
  * on the queue's shared tail, writes the payloads, then publishes each slot
  * with a release store of its slot header (sequence + length); the consumer

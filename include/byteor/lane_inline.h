@@ -213,8 +213,11 @@ static inline unsigned char *__byteor_spsc_slot(const struct __byteor_spsc *q,
  * looking at the producer's position: the message costs it one cache-line
  * transfer (the slot's) instead of two (position, then slot), which is
  * most of the gap between an index ring's round trip and the cache-line
- * floor.  The position stays authoritative (waiting, room, observers, a
- * producer that writes no tags); a tag is only ever a faster proof.  A
+ * floor.  A slot is published once its tag is stored; the position, stored
+ * after the tags, proves whole batches and is what room, observers and a
+ * producer that writes no tags go by.  The out-of-line peeks (waiting)
+ * read tags too, and a consumer attaching keeps a position ahead of the
+ * producer's stored one (docs/design-notes.md, "SPSC recovery").  A
  * scribbled tag can make a slot look published early: its length is still
  * checked, so the worst case is garbage, never an overrun.
  */

@@ -40,6 +40,18 @@
  * comes within about that long.  Non-blocking calls return -EAGAIN;
  * byteor_single_ring_peer_alive() tells.
  *
+ * Killed roles (docs/design-notes.md, "SPSC recovery"): a message is
+ * published when its slot's lap tag is stored (byteor/lane_inline.h); the
+ * producer's position follows, and the consumer may run ahead of it by
+ * tags.  A producer killed before its tag stores loses the slots it had
+ * claimed (never seen); one killed after them, before its position store,
+ * loses nothing: the consumer reads them by their tags, blocking calls
+ * included, and the next producer starts after them.  A consumer killed
+ * before its release store loses nothing: the next one reads those slots
+ * again (they were never released).  A consumer attaching keeps its
+ * predecessor's position, also when it is ahead of the producer's stored
+ * position by at most a ring, so nothing released is delivered twice.
+ *
  * Cost: claim, publish, peek and release are static inline
  * (byteor/lane_inline.h): with room or messages at hand they run in the
  * caller's code - a few loads and stores, one release store per publish

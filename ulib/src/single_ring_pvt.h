@@ -14,6 +14,10 @@
  *  - the producer writes payloads and slot headers with plain (relaxed)
  *    stores, then release-stores its position; the consumer acquire-loads
  *    that position before reading a slot (publish -> peek);
+ *  - with slot headers, the producer also release-stores each slot's lap
+ *    tag before its position; a consumer that acquire-loads the tag it
+ *    expects may read that slot (byteor/lane_inline.h), so it can be
+ *    ahead of the stored position by at most a ring;
  *  - the consumer release-stores its position after it is done reading
  *    slots; the producer acquire-loads it before reusing them (release ->
  *    claim);
@@ -217,7 +221,9 @@ static inline int __byteor_spsc_claim(struct __byteor_spsc *q,
  * ahead of the producer, which adopts ours when it next looks (see
  * __byteor_spsc_room()): what tags proved, else empty, until then.
  * Further off either way: -EBADMSG.  Both re-assert our own position for
- * the producer to adopt.
+ * the producer to adopt.  Fewer than @want shown: the slots' tags extend
+ * it, as in the inline peek, so the waiting calls deliver what a producer
+ * killed between its tag stores and its position store left published.
  * Return: slots (>= 0), or -EBADMSG (corrupt producer position).
  */
 static inline long long __byteor_spsc_avail(struct __byteor_spsc *q,
@@ -287,10 +293,13 @@ static inline int __byteor_spsc_peek(struct __byteor_spsc *q,
 
 /*
  * __byteor_spsc_init() - set up one end's view.  @producer selects which
- * position is ours.  If the shared positions are inconsistent (more than a
- * ring apart), the attaching end adopts the peer's position: the lane
- * restarts empty rather than read garbage; a producer starts after any
- * slots a dead predecessor tagged but did not count in its position.
+ * position is ours.  A consumer position ahead of the producer's by at
+ * most a ring is legitimate (read by tags): both ends start at the
+ * consumer's.  If the shared positions are otherwise inconsistent (more
+ * than a ring apart), the attaching end adopts the peer's position: the
+ * lane restarts empty rather than read garbage.  A producer starts after
+ * any slots a dead predecessor tagged but did not count in its position.
+ * (docs/design-notes.md, "SPSC recovery".)
  * Observers pass @rw false and
  * write nothing.  @nowait: the handle's calls do not wait by default
  * (attach option timeout_ns 0), so the inline paths may say -EAGAIN.
