@@ -94,7 +94,10 @@
  * (-EBADMSG) and then taken as the truth; a stage never takes a cursor
  * more than a ring ahead of itself as the highest seen, so a scribbled-
  * ahead cursor costs it nothing once the producer's next publish rewrites
- * the cursor.  Every function taking a handle returns -EINVAL for NULL
+ * the cursor.  A removed bit found on a live stage's own index (removal
+ * needs the stage's claim: a scribble) is cleared by that stage the next
+ * time its cached barrier runs out.  Every function taking a handle
+ * returns -EINVAL for NULL
  * (the geometry getters 0, the entry getters NULL).
  *
  * Usage sketch (a 1-producer, 2-stage pipeline: stage_deps = {0, 1 << 0}):

@@ -119,6 +119,36 @@ TEST_F(seqh, barriers_refuse_a_sequence_far_ahead_with_erange)
 	byteor_sequenced_slots_detach(p);
 }
 
+/*
+ * A removed bit scribbled onto a live stage (removal needs the stage's
+ * claim, which it holds: a scribble) is cleared by the stage's next look,
+ * and its dependent waits for it again.
+ */
+TEST_F(seqh, live_stage_clears_a_removed_bit_scribbled_onto_it)
+{
+	struct byteor_sequenced_slots_snapshot snap;
+	struct byteor_sequenced_slots *p, *s0, *s1;
+	__u64 first;
+
+	ASSERT_EQ(0, st_create_topo(self->d.path, "seq", 8, ST_PIPELINE));
+	p = sh_attach(_metadata, self->d.path, BYTEOR_ROLE_PRODUCER, 0);
+	s0 = sh_attach(_metadata, self->d.path, BYTEOR_ROLE_CONSUMER, 0);
+	s1 = sh_attach(_metadata, self->d.path, BYTEOR_ROLE_CONSUMER, 1);
+	ASSERT_NE(NULL, s1);
+	sh_publish(_metadata, p, 4);
+	atomic_fetch_or(&p->prod->removed, (1U << 0) | (1U << 16));
+	EXPECT_EQ(4, byteor_sequenced_slots_stage_wait(s0, 8, &first));
+	ASSERT_EQ(0, byteor_sequenced_slots_snapshot(p, &snap));
+	EXPECT_EQ(0, snap.removed_mask);
+	EXPECT_EQ(0, atomic_load(&p->prod->removed));
+	EXPECT_EQ(-EAGAIN, byteor_sequenced_slots_stage_wait(s1, 8, &first));
+	EXPECT_EQ(4, byteor_sequenced_slots_stage_advance(s0, 4));
+	EXPECT_EQ(4, byteor_sequenced_slots_stage_wait(s1, 8, &first));
+	byteor_sequenced_slots_detach(s1);
+	byteor_sequenced_slots_detach(s0);
+	byteor_sequenced_slots_detach(p);
+}
+
 TEST(every_call_taking_a_handle_refuses_null)
 {
 	struct byteor_sequenced_slots_snapshot snap;

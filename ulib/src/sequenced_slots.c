@@ -717,6 +717,24 @@ const void *byteor_sequenced_slots_entry_ro(const struct byteor_sequenced_slots 
  */
 
 /*
+ * A removed or join bit on our own index while we hold the stage's claim
+ * is a scribble (removal takes the claim; our join finished at attach):
+ * clear it, so the lane heals once scribbling stops, and wake whoever
+ * waits on us to re-evaluate with the mask restored.
+ */
+static void seq_unremove_self(struct byteor_sequenced_slots *h)
+{
+	__u32 mine = (1U << h->idx) | (1U << (h->idx + __BYTEOR_SEQ_JOIN_SHIFT));
+
+	if (__BYTEOR_LIKELY(!(atomic_load_explicit(&h->prod->removed,
+						   memory_order_relaxed) & mine)))
+		return;
+	/* seq_cst: as the clear of a re-attach (seq_attach_stage()). */
+	atomic_fetch_and_explicit(&h->prod->removed, ~mine, memory_order_seq_cst);
+	__byteor_ec_notify(&h->stage[h->idx]->ec);
+}
+
+/*
  * How many entries from pos the cached barrier covers; refreshes it from
  * shared memory when it covers fewer than @want.  Return: the count, or
  * -EBADMSG (the barrier is more than a ring away from our position).
@@ -728,6 +746,7 @@ static long long seq_stage_avail(struct byteor_sequenced_slots *h,
 
 	if (__BYTEOR_LIKELY(d >= want))
 		return (long long)d;
+	seq_unremove_self(h);
 	if (seq_eval_consumer(h, e))
 		return -EBADMSG;
 	d = e->min - h->pos;
