@@ -58,6 +58,7 @@ struct byteor_region {
 	struct pid_namespace *pid_ns;	/* claim pids are the creator's view */
 
 	struct file *file;		/* the hugetlbfs backing file */
+	struct file *map_file;		/* O_PATH file of it: every vma's */
 	struct page *hdr_page;		/* page cache page at offset 0, held */
 
 	/* Guards the fields below and the header's claim words. */

@@ -97,6 +97,8 @@ static void byteor_region_free(struct byteor_region *r)
 	/* The header page reference goes first: the file keeps the inode. */
 	if (r->hdr_page)
 		put_page(r->hdr_page);
+	if (r->map_file)
+		fput(r->map_file);
 	if (r->file)
 		fput(r->file);
 	put_pid_ns(r->pid_ns);
@@ -158,9 +160,9 @@ static void byteor_backing_unlink(struct file *f)
 static int byteor_backing_create(struct byteor_region *r)
 {
 	struct path root = { .mnt = byteor_mnt, .dentry = byteor_mnt->mnt_root };
+	struct file *f, *map_file;
 	const struct cred *old;
 	struct page *page;
-	struct file *f;
 	int ret;
 
 	/* The caller may not write the mount's root: create as the module. */
@@ -185,7 +187,19 @@ static int byteor_backing_create(struct byteor_region *r)
 		ret = -ENOMEM;
 		goto err_unlink;
 	}
+	/*
+	 * The file every mapping holds instead of @f (see mmap.c): O_PATH,
+	 * so it can neither be mapped again (remap_file_pages(2) re-runs
+	 * mmap on a vma's file) nor fallocated (madvise(MADV_REMOVE)).
+	 */
+	map_file = dentry_open(&f->f_path, O_PATH, byteor_cred);
+	if (IS_ERR(map_file)) {
+		ret = PTR_ERR(map_file);
+		put_page(page);
+		goto err_unlink;
+	}
 	r->file = f;
+	r->map_file = map_file;
 	r->hdr_page = page;
 	return 0;
 

@@ -35,6 +35,19 @@
  *
  * Map with MAP_POPULATE: the pages already exist (taken at create), and
  * populating maps them all at mmap time, so the hot path never faults.
+ *
+ * What a mapping allows afterwards (the kernel trusts none of it):
+ *  - an observer's mapping is never writable: mmap and mprotect with
+ *    PROT_WRITE fail with EACCES, whatever mode /dev/byteor was opened in;
+ *  - remap_file_pages(2) fails on every byteor mapping (EACCES; EINVAL for
+ *    an observer's, which is not VM_SHARED) and leaves it unchanged: no
+ *    mapping reaches past the region or reserves hugepages beyond it;
+ *  - madvise(MADV_REMOVE) fails (EBADF for writers, EACCES for observers):
+ *    no process can drop pages other processes or the kernel use;
+ *  - mremap(2) cannot grow a mapping (hugetlb); moving it keeps its access;
+ *    a fork(2) child gets the same mappings, no more access;
+ *  - a mapping outlives its /dev/byteor file, the region's name and the
+ *    module; claims do not: they belong to the attached file (see ATTACH).
  */
 #ifndef _UAPI_BYTEOR_H
 #define _UAPI_BYTEOR_H
