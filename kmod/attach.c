@@ -40,7 +40,11 @@ static int byteor_may_access(const struct byteor_region *r, bool write)
 	return -EACCES;
 }
 
-/* Take the first free claim word of [first, first + count); r->lock held. */
+/*
+ * Take the first free claim word of [first, first + count); r->lock held.
+ * Not mirrored yet: byteor_attach() shows it in the header only once the
+ * ATTACH can no longer fail, so a failed ATTACH leaves no trace peers see.
+ */
 static int byteor_claim_take(struct byteor_region *r, u32 role, u32 first,
 			     u32 count)
 {
@@ -60,7 +64,6 @@ static int byteor_claim_take(struct byteor_region *r, u32 role, u32 first,
 		c->role = role;
 		c->epoch++;			/* odd: held */
 		r->nr_claims_held++;
-		byteor_claim_mirror(r, i);
 		return i;
 	}
 	return -EBUSY;
@@ -155,6 +158,11 @@ int byteor_attach(struct byteor_file *bf, struct byteor_attach *a,
 		ret = -EFAULT;
 		goto err_unbind;
 	}
+	if (claim >= 0) {
+		mutex_lock(&r->lock);
+		byteor_claim_mirror(r, claim);
+		mutex_unlock(&r->lock);
+	}
 	bf->claim = claim;
 	bf->observer = observer;
 	/* Pairs with byteor_file_region(): the region is complete. */
@@ -163,13 +171,18 @@ int byteor_attach(struct byteor_file *bf, struct byteor_attach *a,
 	return 0;
 
 err_unbind:
+	/*
+	 * Undo the claim as if it had never been taken: it was never in the
+	 * header, no holder ran, so no release is counted and no peer is
+	 * told of a death (EPOLLPRI) that did not happen.
+	 */
 	mutex_lock(&r->lock);
-	if (claim >= 0)
-		byteor_claim_drop(r, claim);
+	if (claim >= 0) {
+		r->claims[claim].epoch--;	/* even again: free */
+		r->nr_claims_held--;
+	}
 	r->nr_files--;
 	mutex_unlock(&r->lock);
-	if (claim >= 0)
-		wake_up_interruptible_poll(&r->wait, EPOLLPRI);
 out_put:
 	byteor_region_put(r);
 out_unlock:

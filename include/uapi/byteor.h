@@ -296,7 +296,8 @@ struct byteor_create {
  * role is free (EBUSY).  A file attaches once (EBUSY on a second attach).
  * Out: index (the producer slot of an MPSC queue, else the queue), claim
  * (claim word in the header, or -1 for observers) and the authoritative
- * descriptor.
+ * descriptor.  A failed ATTACH (EFAULT writing these back included) leaves
+ * no trace: no claim held, the header unchanged, no EPOLLPRI to peers.
  */
 #define BYTEOR_ATTACH_FLAGS	0U
 

@@ -931,6 +931,48 @@ TEST_F(ring, poll_reports_epollpri_after_a_peer_claim_is_released)
 					      pfd.revents);
 }
 
+TEST_F(ring, failed_attach_copy_out_shows_peers_no_dead_peer)
+{
+	const volatile struct byteor_region_header *h;
+	struct byteor_attach *a;
+	struct byteor_info in;
+	struct pollfd pfd;
+	__u64 epoch0;
+	int fd, pfd_fd;
+
+	pfd_fd = bt_res_fd(&self->r, bt_open());
+	ASSERT_LE(0, pfd_fd);
+	ASSERT_EQ(0, bt_attach(pfd_fd, self->name, BYTEOR_ROLE_OBSERVER, NULL));
+	h = bt_res_map(&self->r, mmap(NULL, BT_2M, PROT_READ, MAP_SHARED,
+				      pfd_fd, 0), BT_2M);
+	ASSERT_NE(MAP_FAILED, h);
+	epoch0 = h->claims[0].epoch;
+
+	/* A valid request the kernel can read but not write back. */
+	a = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	bt_res_map(&self->r, a, 4096);
+	bt_attach_req(a, self->name, BYTEOR_ROLE_PRODUCER);
+	ASSERT_EQ(0, mprotect(a, 4096, PROT_READ));
+	fd = bt_res_fd(&self->r, bt_open());
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EFAULT, bt_ioctl(fd, BYTEOR_IOC_ATTACH, a));
+
+	/* No holder ever ran: no death to report, the header never moved. */
+	pfd = (struct pollfd){ .fd = pfd_fd, .events = POLLPRI };
+	EXPECT_EQ(0, poll(&pfd, 1, 0)) TH_LOG("revents %#x", pfd.revents);
+	EXPECT_EQ(epoch0, h->claims[0].epoch);
+	ASSERT_EQ(0, bt_info(fd, self->name, &in));
+	EXPECT_EQ(0U, in.info.nr_claims_held);
+	EXPECT_EQ(1U, in.info.nr_files);
+	/* The claim is free: the same file attaches now. */
+	ASSERT_EQ(0, mprotect(a, 4096, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(0, bt_ioctl(fd, BYTEOR_IOC_ATTACH, a));
+	EXPECT_EQ(0, a->claim);
+	EXPECT_EQ(epoch0 + 1, h->claims[0].epoch);
+}
+
 struct killer {
 	pid_t victim;
 	int delay_ms;
