@@ -29,6 +29,7 @@
 #include <linux/pid_namespace.h>
 #include <linux/rbtree.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/statfs.h>
 #include <linux/string.h>
@@ -272,6 +273,7 @@ void byteor_claim_mirror(struct byteor_region *r, u32 i)
  * failure the caller undoes it with byteor_region_abort().
  *
  * Return: the region, or ERR_PTR(-EEXIST) for a name in use,
+ * ERR_PTR(-EFBIG) when @size exceeds the caller's RLIMIT_FSIZE,
  * ERR_PTR(-ENOSPC) when the budget or the hugepage pool is short,
  * ERR_PTR(-ENOMEM), or another error of the backing file.
  */
@@ -282,6 +284,14 @@ struct byteor_region *byteor_region_prepare(const struct byteor_create *c,
 {
 	struct byteor_region *r;
 	int ret;
+
+	/*
+	 * hugetlbfs's fallocate checks the caller's file size limit and
+	 * sends SIGXFSZ past it (killing by default); CREATE answers -EFBIG
+	 * instead, before it takes anything.
+	 */
+	if (size > rlimit(RLIMIT_FSIZE))
+		return ERR_PTR(-EFBIG);
 
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)

@@ -267,7 +267,10 @@ struct byteor_region_info {
  * mode: permission bits (0777 at most); owner is the caller's fsuid/fsgid
  * unless BYTEOR_CREATE_F_OWNER (uid/gid given; CAP_CHOWN needed).
  * Errors: EPERM, EINVAL, ENAMETOOLONG, EEXIST, ENOSPC (hugepages or the
- * module's budget exhausted), ENOMEM, EFAULT.
+ * module's budget exhausted), ENOMEM, EFAULT; EFBIG when the size exceeds
+ * the caller's RLIMIT_FSIZE (checked first: no SIGXFSZ, nothing taken);
+ * EINTR when a signal arrives while the pages are taken (nothing left).
+ * CREATE never signals the caller.
  */
 #define BYTEOR_CREATE_F_OWNER	(1U << 0)
 #define BYTEOR_CREATE_FLAGS	(BYTEOR_CREATE_F_OWNER)
