@@ -86,7 +86,8 @@ static void byteor_claim_drop(struct byteor_region *r, u32 i)
  *     fields (index, claim, info) are filled
  * @ua: where to copy @a back
  *
- * Return: 0; -ENOENT no such region; -EACCES mode bits deny the access;
+ * Return: 0; -ENOENT no such region (also one DESTROY unlinked while
+ * this ATTACH ran); -EACCES mode bits deny the access;
  * -EPROTO kind or version differ; -EBADMSG geometry differs; -EINVAL role
  * or queue not in the layout; -EBUSY the role is taken or the file is
  * already attached; -EFAULT @ua cannot be written (nothing stays bound).
@@ -128,6 +129,16 @@ int byteor_attach(struct byteor_file *bf, struct byteor_attach *a,
 	}
 
 	mutex_lock(&r->lock);
+	/*
+	 * DESTROY may have unlinked the name since the lookup; it sets
+	 * destroyed under r->lock, so from here on the region either was
+	 * live when this file bound to it or is refused like a missing name.
+	 */
+	if (r->destroyed) {
+		mutex_unlock(&r->lock);
+		ret = -ENOENT;
+		goto out_put;
+	}
 	if (count) {
 		claim = byteor_claim_take(r, a->role, first, count);
 		if (claim < 0) {
@@ -138,6 +149,8 @@ int byteor_attach(struct byteor_file *bf, struct byteor_attach *a,
 	}
 	r->nr_files++;
 	bf->seen_released = atomic_read(&r->released);
+	/* The descriptor of the region as it was bound (not destroyed). */
+	__byteor_region_fill_info(r, &a->info);
 	mutex_unlock(&r->lock);
 
 	/* index: the producer slot of an MPSC queue, else the queue. */
@@ -148,7 +161,6 @@ int byteor_attach(struct byteor_file *bf, struct byteor_attach *a,
 	else
 		a->index = a->queue;
 	a->claim = claim;
-	byteor_region_fill_info(r, &a->info);
 
 	/*
 	 * Copy out before binding: once bf->region is set, mmap may use it

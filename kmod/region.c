@@ -406,13 +406,14 @@ int byteor_region_unlink(struct byteor_region *r)
 }
 
 /**
- * byteor_region_fill_info - the descriptor of @r as the caller sees it
- * @r: the region
+ * __byteor_region_fill_info - byteor_region_fill_info() with r->lock held
+ * @r: the region, with r->lock held
  * @info: filled entirely (reserved fields zero)
  */
-void byteor_region_fill_info(struct byteor_region *r,
-			     struct byteor_region_info *info)
+void __byteor_region_fill_info(struct byteor_region *r,
+			       struct byteor_region_info *info)
 {
+	lockdep_assert_held(&r->lock);
 	memset(info, 0, sizeof(*info));
 	memcpy(info->name, r->name, sizeof(info->name));
 	info->kind = r->kind;
@@ -424,10 +425,21 @@ void byteor_region_fill_info(struct byteor_region *r,
 	info->mode = r->mode;
 	info->geometry = r->geometry;
 	info->layout = r->layout;
-	mutex_lock(&r->lock);
 	info->flags = r->destroyed ? BYTEOR_INFO_F_DESTROYED : 0;
 	info->nr_files = r->nr_files;
 	info->nr_claims_held = r->nr_claims_held;
+}
+
+/**
+ * byteor_region_fill_info - the descriptor of @r as the caller sees it
+ * @r: the region
+ * @info: filled entirely (reserved fields zero)
+ */
+void byteor_region_fill_info(struct byteor_region *r,
+			     struct byteor_region_info *info)
+{
+	mutex_lock(&r->lock);
+	__byteor_region_fill_info(r, info);
 	mutex_unlock(&r->lock);
 }
 

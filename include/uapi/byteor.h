@@ -297,6 +297,9 @@ struct byteor_create {
  * for observers, read+write otherwise (EACCES); kind and version (EPROTO);
  * geometry (EBADMSG); role and queue exist in the layout (EINVAL); the
  * role is free (EBUSY).  A file attaches once (EBUSY on a second attach).
+ * ATTACH and DESTROY of one region are ordered: an ATTACH that returns 0
+ * bound a region not yet destroyed (its descriptor never has
+ * BYTEOR_INFO_F_DESTROYED); one that lost the race fails with ENOENT.
  * Out: index (the producer slot of an MPSC queue, else the queue), claim
  * (claim word in the header, or -1 for observers) and the authoritative
  * descriptor.  A failed ATTACH (EFAULT writing these back included) leaves

@@ -973,6 +973,68 @@ TEST_F(ring, failed_attach_copy_out_shows_peers_no_dead_peer)
 	EXPECT_EQ(epoch0 + 1, h->claims[0].epoch);
 }
 
+struct churn_arg {
+	const char *name;
+	int ms;
+};
+
+/* Destroy and create @name again and again: 0, or the step that failed. */
+static int churn_name(void *p)
+{
+	struct churn_arg *a = p;
+	uint64_t end = bt_now_ms() + a->ms;
+	int fd = bt_open(), ret;
+
+	if (fd < 0)
+		return 1;
+	while (bt_now_ms() < end) {
+		ret = bt_destroy(fd, a->name);
+		if (ret && ret != -ENOENT)
+			return 2;
+		ret = bt_create(fd, a->name, 0, NULL);
+		if (ret && ret != -EEXIST)
+			return 3;
+	}
+	close(fd);
+	return 0;
+}
+
+TEST_F(ring, attach_racing_destroy_never_binds_a_destroyed_region)
+{
+	struct churn_arg c = { .name = self->name, .ms = 1500 };
+	unsigned long tries = 0, bound = 0, dead = 0;
+	struct byteor_attach a;
+	uint64_t end;
+	pid_t pid;
+	int fd, ret;
+
+	pid = bt_res_pid(&self->r, bt_spawn(churn_name, &c));
+	ASSERT_LT(0, pid);
+	end = bt_now_ms() + c.ms;
+	while (bt_now_ms() < end) {
+		fd = bt_open();
+		ASSERT_LE(0, fd);
+		ret = bt_attach(fd, self->name, BYTEOR_ROLE_OBSERVER, &a);
+		tries++;
+		/* ATTACH's descriptor is the region as it bound: never destroyed. */
+		if (!ret) {
+			bound++;
+			if (a.info.flags & BYTEOR_INFO_F_DESTROYED)
+				dead++;
+		} else if (ret != -ENOENT) {
+			close(fd);
+			ASSERT_EQ(-ENOENT, ret);
+		}
+		close(fd);
+	}
+	EXPECT_EQ(0, bt_res_wait(&self->r, pid));
+	EXPECT_EQ(0UL, dead) {
+		TH_LOG("%lu of %lu attaches (%lu tries) bound a destroyed region",
+		       dead, bound, tries);
+	}
+	TH_LOG("%lu tries, %lu bound", tries, bound);
+}
+
 struct killer {
 	pid_t victim;
 	int delay_ms;
