@@ -40,7 +40,11 @@ static int byteor_may_access(const struct byteor_region *r, bool write)
 	return -EACCES;
 }
 
-/* Take the first free claim word of [first, first + count); r->lock held. */
+/*
+ * Take the first free claim word of [first, first + count); r->lock held.
+ * Not mirrored yet: byteor_attach() shows it in the header only once the
+ * ATTACH can no longer fail, so a failed ATTACH leaves no trace peers see.
+ */
 static int byteor_claim_take(struct byteor_region *r, u32 role, u32 first,
 			     u32 count)
 {
@@ -60,7 +64,6 @@ static int byteor_claim_take(struct byteor_region *r, u32 role, u32 first,
 		c->role = role;
 		c->epoch++;			/* odd: held */
 		r->nr_claims_held++;
-		byteor_claim_mirror(r, i);
 		return i;
 	}
 	return -EBUSY;
@@ -83,7 +86,8 @@ static void byteor_claim_drop(struct byteor_region *r, u32 i)
  *     fields (index, claim, info) are filled
  * @ua: where to copy @a back
  *
- * Return: 0; -ENOENT no such region; -EACCES mode bits deny the access;
+ * Return: 0; -ENOENT no such region (also one DESTROY unlinked while
+ * this ATTACH ran); -EACCES mode bits deny the access;
  * -EPROTO kind or version differ; -EBADMSG geometry differs; -EINVAL role
  * or queue not in the layout; -EBUSY the role is taken or the file is
  * already attached; -EFAULT @ua cannot be written (nothing stays bound).
@@ -125,6 +129,16 @@ int byteor_attach(struct byteor_file *bf, struct byteor_attach *a,
 	}
 
 	mutex_lock(&r->lock);
+	/*
+	 * DESTROY may have unlinked the name since the lookup; it sets
+	 * destroyed under r->lock, so from here on the region either was
+	 * live when this file bound to it or is refused like a missing name.
+	 */
+	if (r->destroyed) {
+		mutex_unlock(&r->lock);
+		ret = -ENOENT;
+		goto out_put;
+	}
 	if (count) {
 		claim = byteor_claim_take(r, a->role, first, count);
 		if (claim < 0) {
@@ -135,6 +149,8 @@ int byteor_attach(struct byteor_file *bf, struct byteor_attach *a,
 	}
 	r->nr_files++;
 	bf->seen_released = atomic_read(&r->released);
+	/* The descriptor of the region as it was bound (not destroyed). */
+	__byteor_region_fill_info(r, &a->info);
 	mutex_unlock(&r->lock);
 
 	/* index: the producer slot of an MPSC queue, else the queue. */
@@ -145,7 +161,6 @@ int byteor_attach(struct byteor_file *bf, struct byteor_attach *a,
 	else
 		a->index = a->queue;
 	a->claim = claim;
-	byteor_region_fill_info(r, &a->info);
 
 	/*
 	 * Copy out before binding: once bf->region is set, mmap may use it
@@ -155,6 +170,11 @@ int byteor_attach(struct byteor_file *bf, struct byteor_attach *a,
 		ret = -EFAULT;
 		goto err_unbind;
 	}
+	if (claim >= 0) {
+		mutex_lock(&r->lock);
+		byteor_claim_mirror(r, claim);
+		mutex_unlock(&r->lock);
+	}
 	bf->claim = claim;
 	bf->observer = observer;
 	/* Pairs with byteor_file_region(): the region is complete. */
@@ -163,13 +183,18 @@ int byteor_attach(struct byteor_file *bf, struct byteor_attach *a,
 	return 0;
 
 err_unbind:
+	/*
+	 * Undo the claim as if it had never been taken: it was never in the
+	 * header, no holder ran, so no release is counted and no peer is
+	 * told of a death (EPOLLPRI) that did not happen.
+	 */
 	mutex_lock(&r->lock);
-	if (claim >= 0)
-		byteor_claim_drop(r, claim);
+	if (claim >= 0) {
+		r->claims[claim].epoch--;	/* even again: free */
+		r->nr_claims_held--;
+	}
 	r->nr_files--;
 	mutex_unlock(&r->lock);
-	if (claim >= 0)
-		wake_up_interruptible_poll(&r->wait, EPOLLPRI);
 out_put:
 	byteor_region_put(r);
 out_unlock:

@@ -58,6 +58,7 @@ struct byteor_region {
 	struct pid_namespace *pid_ns;	/* claim pids are the creator's view */
 
 	struct file *file;		/* the hugetlbfs backing file */
+	struct file *map_file;		/* O_PATH file of it: every vma's */
 	struct page *hdr_page;		/* page cache page at offset 0, held */
 
 	/* Guards the fields below and the header's claim words. */
@@ -110,6 +111,8 @@ void byteor_region_abort(struct byteor_region *r);
 struct byteor_region *byteor_region_get(const char *name);
 void byteor_region_put(struct byteor_region *r);
 int byteor_region_unlink(struct byteor_region *r);
+void __byteor_region_fill_info(struct byteor_region *r,
+			       struct byteor_region_info *info);
 void byteor_region_fill_info(struct byteor_region *r,
 			     struct byteor_region_info *info);
 u32 byteor_region_snapshot(struct byteor_region_info *out, u32 room);

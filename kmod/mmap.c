@@ -4,10 +4,26 @@
  *
  * The vma is checked here (shared, 2 MiB aligned, inside the region, no
  * write access for observers), then handed over to the region's hugetlbfs
- * file: vma_set_file() plus that file's own ->mmap.  From then on the vma
- * is an ordinary hugetlb mapping - 2 MiB TLB entries, shared futexes work,
- * and it holds the backing file, not this module, so it stays valid after
- * the /dev/byteor file, the region's name or the module are gone.
+ * inode: hugetlbfs's own ->mmap sets it up.  From then on the vma is an
+ * ordinary hugetlb mapping - 2 MiB TLB entries, shared futexes work, and
+ * it holds a file of the backing inode, not this module, so it stays valid
+ * after the /dev/byteor file, the region's name or the module are gone.
+ *
+ * The kernel never trusts what the mapping's owner does with it later, so
+ * the file the vma holds is r->map_file, an O_PATH file of the backing
+ * inode, not the read-write backing file:
+ *  - remap_file_pages(2) re-runs do_mmap() on the vma's file without
+ *    coming here (no bounds, no observer check); on an O_PATH file do_mmap
+ *    fails with -EACCES before it touches anything, so no vma can grow
+ *    write access, reach past the region, reserve hugepages on the inode
+ *    or grow its i_size that way;
+ *  - madvise(MADV_REMOVE) punches holes through the vma's file; an O_PATH
+ *    file is not open for writing, so it fails with -EBADF (-EACCES for an
+ *    observer) and no peer's page or the header page is ever dropped;
+ *  - mprotect(PROT_WRITE) needs VM_MAYWRITE, which observers never have;
+ *    mremap(2) cannot grow a hugetlb vma; fork(2) copies the vma as is.
+ * Observers' vmas lose VM_SHARED and VM_MAYWRITE, as do_mmap() does for a
+ * MAP_SHARED map of a read-only fd, whatever mode /dev/byteor was opened in.
  */
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -53,12 +69,21 @@ int byteor_mmap(struct file *file, struct vm_area_struct *vma)
 	if (bf->observer) {
 		if (vma->vm_flags & VM_WRITE)
 			return -EACCES;
-		/* So that mprotect(PROT_WRITE) fails later as well. */
-		byteor_vm_flags_clear(vma, VM_MAYWRITE);
+		/*
+		 * As for a read-only fd: mprotect(PROT_WRITE) fails later, and
+		 * madvise(MADV_REMOVE) and remap_file_pages(2) refuse the vma.
+		 * mmap_region() balances the inode's writable count with the
+		 * flags it started with, and links the vma with these.
+		 */
+		byteor_vm_flags_clear(vma, VM_SHARED | VM_MAYWRITE);
 	}
 
-	/* The vma now holds the backing file; its mmap sets hugetlb up. */
-	vma_set_file(vma, r->file);
+	/*
+	 * The vma holds only the O_PATH file (see the top of this file);
+	 * hugetlbfs sets it up (VM_HUGETLB, hugetlb_vm_ops, the reservation
+	 * of exactly this range) from the backing inode both files share.
+	 */
+	vma_set_file(vma, r->map_file);
 	return byteor_file_mmap(r->file, vma);
 }
 

@@ -29,6 +29,7 @@
 #include <linux/pid_namespace.h>
 #include <linux/rbtree.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/statfs.h>
 #include <linux/string.h>
@@ -97,6 +98,8 @@ static void byteor_region_free(struct byteor_region *r)
 	/* The header page reference goes first: the file keeps the inode. */
 	if (r->hdr_page)
 		put_page(r->hdr_page);
+	if (r->map_file)
+		fput(r->map_file);
 	if (r->file)
 		fput(r->file);
 	put_pid_ns(r->pid_ns);
@@ -158,9 +161,9 @@ static void byteor_backing_unlink(struct file *f)
 static int byteor_backing_create(struct byteor_region *r)
 {
 	struct path root = { .mnt = byteor_mnt, .dentry = byteor_mnt->mnt_root };
+	struct file *f, *map_file;
 	const struct cred *old;
 	struct page *page;
-	struct file *f;
 	int ret;
 
 	/* The caller may not write the mount's root: create as the module. */
@@ -185,7 +188,19 @@ static int byteor_backing_create(struct byteor_region *r)
 		ret = -ENOMEM;
 		goto err_unlink;
 	}
+	/*
+	 * The file every mapping holds instead of @f (see mmap.c): O_PATH,
+	 * so it can neither be mapped again (remap_file_pages(2) re-runs
+	 * mmap on a vma's file) nor fallocated (madvise(MADV_REMOVE)).
+	 */
+	map_file = dentry_open(&f->f_path, O_PATH, byteor_cred);
+	if (IS_ERR(map_file)) {
+		ret = PTR_ERR(map_file);
+		put_page(page);
+		goto err_unlink;
+	}
 	r->file = f;
+	r->map_file = map_file;
 	r->hdr_page = page;
 	return 0;
 
@@ -258,6 +273,7 @@ void byteor_claim_mirror(struct byteor_region *r, u32 i)
  * failure the caller undoes it with byteor_region_abort().
  *
  * Return: the region, or ERR_PTR(-EEXIST) for a name in use,
+ * ERR_PTR(-EFBIG) when @size exceeds the caller's RLIMIT_FSIZE,
  * ERR_PTR(-ENOSPC) when the budget or the hugepage pool is short,
  * ERR_PTR(-ENOMEM), or another error of the backing file.
  */
@@ -268,6 +284,14 @@ struct byteor_region *byteor_region_prepare(const struct byteor_create *c,
 {
 	struct byteor_region *r;
 	int ret;
+
+	/*
+	 * hugetlbfs's fallocate checks the caller's file size limit and
+	 * sends SIGXFSZ past it (killing by default); CREATE answers -EFBIG
+	 * instead, before it takes anything.
+	 */
+	if (size > rlimit(RLIMIT_FSIZE))
+		return ERR_PTR(-EFBIG);
 
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
@@ -382,13 +406,14 @@ int byteor_region_unlink(struct byteor_region *r)
 }
 
 /**
- * byteor_region_fill_info - the descriptor of @r as the caller sees it
- * @r: the region
+ * __byteor_region_fill_info - byteor_region_fill_info() with r->lock held
+ * @r: the region, with r->lock held
  * @info: filled entirely (reserved fields zero)
  */
-void byteor_region_fill_info(struct byteor_region *r,
-			     struct byteor_region_info *info)
+void __byteor_region_fill_info(struct byteor_region *r,
+			       struct byteor_region_info *info)
 {
+	lockdep_assert_held(&r->lock);
 	memset(info, 0, sizeof(*info));
 	memcpy(info->name, r->name, sizeof(info->name));
 	info->kind = r->kind;
@@ -400,10 +425,21 @@ void byteor_region_fill_info(struct byteor_region *r,
 	info->mode = r->mode;
 	info->geometry = r->geometry;
 	info->layout = r->layout;
-	mutex_lock(&r->lock);
 	info->flags = r->destroyed ? BYTEOR_INFO_F_DESTROYED : 0;
 	info->nr_files = r->nr_files;
 	info->nr_claims_held = r->nr_claims_held;
+}
+
+/**
+ * byteor_region_fill_info - the descriptor of @r as the caller sees it
+ * @r: the region
+ * @info: filled entirely (reserved fields zero)
+ */
+void byteor_region_fill_info(struct byteor_region *r,
+			     struct byteor_region_info *info)
+{
+	mutex_lock(&r->lock);
+	__byteor_region_fill_info(r, info);
 	mutex_unlock(&r->lock);
 }
 

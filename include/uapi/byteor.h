@@ -35,6 +35,19 @@
  *
  * Map with MAP_POPULATE: the pages already exist (taken at create), and
  * populating maps them all at mmap time, so the hot path never faults.
+ *
+ * What a mapping allows afterwards (the kernel trusts none of it):
+ *  - an observer's mapping is never writable: mmap and mprotect with
+ *    PROT_WRITE fail with EACCES, whatever mode /dev/byteor was opened in;
+ *  - remap_file_pages(2) fails on every byteor mapping (EACCES; EINVAL for
+ *    an observer's, which is not VM_SHARED) and leaves it unchanged: no
+ *    mapping reaches past the region or reserves hugepages beyond it;
+ *  - madvise(MADV_REMOVE) fails (EBADF for writers, EACCES for observers):
+ *    no process can drop pages other processes or the kernel use;
+ *  - mremap(2) cannot grow a mapping (hugetlb); moving it keeps its access;
+ *    a fork(2) child gets the same mappings, no more access;
+ *  - a mapping outlives its /dev/byteor file, the region's name and the
+ *    module; claims do not: they belong to the attached file (see ATTACH).
  */
 #ifndef _UAPI_BYTEOR_H
 #define _UAPI_BYTEOR_H
@@ -254,7 +267,10 @@ struct byteor_region_info {
  * mode: permission bits (0777 at most); owner is the caller's fsuid/fsgid
  * unless BYTEOR_CREATE_F_OWNER (uid/gid given; CAP_CHOWN needed).
  * Errors: EPERM, EINVAL, ENAMETOOLONG, EEXIST, ENOSPC (hugepages or the
- * module's budget exhausted), ENOMEM, EFAULT.
+ * module's budget exhausted), ENOMEM, EFAULT; EFBIG when the size exceeds
+ * the caller's RLIMIT_FSIZE (checked first: no SIGXFSZ, nothing taken);
+ * EINTR when a signal arrives while the pages are taken (nothing left).
+ * CREATE never signals the caller.
  */
 #define BYTEOR_CREATE_F_OWNER	(1U << 0)
 #define BYTEOR_CREATE_FLAGS	(BYTEOR_CREATE_F_OWNER)
@@ -281,9 +297,13 @@ struct byteor_create {
  * for observers, read+write otherwise (EACCES); kind and version (EPROTO);
  * geometry (EBADMSG); role and queue exist in the layout (EINVAL); the
  * role is free (EBUSY).  A file attaches once (EBUSY on a second attach).
+ * ATTACH and DESTROY of one region are ordered: an ATTACH that returns 0
+ * bound a region not yet destroyed (its descriptor never has
+ * BYTEOR_INFO_F_DESTROYED); one that lost the race fails with ENOENT.
  * Out: index (the producer slot of an MPSC queue, else the queue), claim
  * (claim word in the header, or -1 for observers) and the authoritative
- * descriptor.
+ * descriptor.  A failed ATTACH (EFAULT writing these back included) leaves
+ * no trace: no claim held, the header unchanged, no EPOLLPRI to peers.
  */
 #define BYTEOR_ATTACH_FLAGS	0U
 

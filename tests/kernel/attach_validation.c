@@ -931,6 +931,110 @@ TEST_F(ring, poll_reports_epollpri_after_a_peer_claim_is_released)
 					      pfd.revents);
 }
 
+TEST_F(ring, failed_attach_copy_out_shows_peers_no_dead_peer)
+{
+	const volatile struct byteor_region_header *h;
+	struct byteor_attach *a;
+	struct byteor_info in;
+	struct pollfd pfd;
+	__u64 epoch0;
+	int fd, pfd_fd;
+
+	pfd_fd = bt_res_fd(&self->r, bt_open());
+	ASSERT_LE(0, pfd_fd);
+	ASSERT_EQ(0, bt_attach(pfd_fd, self->name, BYTEOR_ROLE_OBSERVER, NULL));
+	h = bt_res_map(&self->r, mmap(NULL, BT_2M, PROT_READ, MAP_SHARED,
+				      pfd_fd, 0), BT_2M);
+	ASSERT_NE(MAP_FAILED, h);
+	epoch0 = h->claims[0].epoch;
+
+	/* A valid request the kernel can read but not write back. */
+	a = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	bt_res_map(&self->r, a, 4096);
+	bt_attach_req(a, self->name, BYTEOR_ROLE_PRODUCER);
+	ASSERT_EQ(0, mprotect(a, 4096, PROT_READ));
+	fd = bt_res_fd(&self->r, bt_open());
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EFAULT, bt_ioctl(fd, BYTEOR_IOC_ATTACH, a));
+
+	/* No holder ever ran: no death to report, the header never moved. */
+	pfd = (struct pollfd){ .fd = pfd_fd, .events = POLLPRI };
+	EXPECT_EQ(0, poll(&pfd, 1, 0)) TH_LOG("revents %#x", pfd.revents);
+	EXPECT_EQ(epoch0, h->claims[0].epoch);
+	ASSERT_EQ(0, bt_info(fd, self->name, &in));
+	EXPECT_EQ(0U, in.info.nr_claims_held);
+	EXPECT_EQ(1U, in.info.nr_files);
+	/* The claim is free: the same file attaches now. */
+	ASSERT_EQ(0, mprotect(a, 4096, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(0, bt_ioctl(fd, BYTEOR_IOC_ATTACH, a));
+	EXPECT_EQ(0, a->claim);
+	EXPECT_EQ(epoch0 + 1, h->claims[0].epoch);
+}
+
+struct churn_arg {
+	const char *name;
+	int ms;
+};
+
+/* Destroy and create @name again and again: 0, or the step that failed. */
+static int churn_name(void *p)
+{
+	struct churn_arg *a = p;
+	uint64_t end = bt_now_ms() + a->ms;
+	int fd = bt_open(), ret;
+
+	if (fd < 0)
+		return 1;
+	while (bt_now_ms() < end) {
+		ret = bt_destroy(fd, a->name);
+		if (ret && ret != -ENOENT)
+			return 2;
+		ret = bt_create(fd, a->name, 0, NULL);
+		if (ret && ret != -EEXIST)
+			return 3;
+	}
+	close(fd);
+	return 0;
+}
+
+TEST_F(ring, attach_racing_destroy_never_binds_a_destroyed_region)
+{
+	struct churn_arg c = { .name = self->name, .ms = 1500 };
+	unsigned long tries = 0, bound = 0, dead = 0;
+	struct byteor_attach a;
+	uint64_t end;
+	pid_t pid;
+	int fd, ret;
+
+	pid = bt_res_pid(&self->r, bt_spawn(churn_name, &c));
+	ASSERT_LT(0, pid);
+	end = bt_now_ms() + c.ms;
+	while (bt_now_ms() < end) {
+		fd = bt_open();
+		ASSERT_LE(0, fd);
+		ret = bt_attach(fd, self->name, BYTEOR_ROLE_OBSERVER, &a);
+		tries++;
+		/* ATTACH's descriptor is the region as it bound: never destroyed. */
+		if (!ret) {
+			bound++;
+			if (a.info.flags & BYTEOR_INFO_F_DESTROYED)
+				dead++;
+		} else if (ret != -ENOENT) {
+			close(fd);
+			ASSERT_EQ(-ENOENT, ret);
+		}
+		close(fd);
+	}
+	EXPECT_EQ(0, bt_res_wait(&self->r, pid));
+	EXPECT_EQ(0UL, dead) {
+		TH_LOG("%lu of %lu attaches (%lu tries) bound a destroyed region",
+		       dead, bound, tries);
+	}
+	TH_LOG("%lu tries, %lu bound", tries, bound);
+}
+
 struct killer {
 	pid_t victim;
 	int delay_ms;

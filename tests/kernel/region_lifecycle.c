@@ -350,6 +350,48 @@ TEST_F(region, create_beyond_the_free_hugepages_fails_enospc_and_leaks_nothing)
 	EXPECT_EQ(self->free0 - 1, bt_hugepages_free());
 }
 
+struct fsize_arg {
+	int fd;
+	const char *name;
+};
+
+/* 0, or the step that went wrong; a signal shows as 128 + its number. */
+static int create_under_a_low_fsize_limit(void *p)
+{
+	struct fsize_arg *a = p;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_FSIZE, &rl))
+		return 1;
+	rl.rlim_cur = BT_2M / 2;
+	if (setrlimit(RLIMIT_FSIZE, &rl))
+		return 2;
+	if (bt_create(a->fd, a->name, BT_2M, NULL) != -EFBIG)
+		return 3;
+	if (bt_info(a->fd, a->name, NULL) != -ENOENT)
+		return 4;
+	rl.rlim_cur = BT_2M;
+	if (setrlimit(RLIMIT_FSIZE, &rl))
+		return 5;
+	if (bt_create(a->fd, a->name, BT_2M, NULL))
+		return 6;
+	return 0;
+}
+
+TEST_F(region, create_under_rlimit_fsize_fails_efbig_without_a_signal)
+{
+	struct fsize_arg a = { .fd = self->fd, .name = self->name };
+	pid_t pid;
+
+	pid = bt_res_pid(&self->r, bt_spawn(create_under_a_low_fsize_limit, &a));
+	ASSERT_LT(0, pid);
+	EXPECT_EQ(0, bt_res_wait(&self->r, pid)) {
+		TH_LOG("%d: SIGXFSZ; 3 no EFBIG, 4 a region left, 6 create at the limit",
+		       128 + SIGXFSZ);
+	}
+	EXPECT_EQ(self->free0 - 1, bt_hugepages_free());
+}
+
 TEST_F(region, list_returns_regions_in_name_order_with_the_total_count)
 {
 	static const char *const tags[] = { "c", "a", "b" };
