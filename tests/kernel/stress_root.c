@@ -1,17 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * stress_root - several processes race create, destroy, attach, mmap,
- * close and death over a small set of names for a bounded time.  Every
- * call must return success or an errno the race explains; afterwards no
- * region, hugepage or byte of the module's budget may be left over.
+ * stress_root - the racing syscall storm: several processes hammer a small
+ * set of names with interleaved CREATE, DESTROY, ATTACH, INFO, LIST, mmap
+ * and close, and everything userspace can do to a mapping or a file
+ * afterwards - mprotect, mremap, remap_file_pages, madvise (DONTNEED,
+ * REMOVE, DONTFORK, DOFORK), fork (the child touches what it inherited),
+ * dup, poll and epoll registration before and after ATTACH - while victims
+ * are SIGKILLed mid-session and rmmod is tried (refused: files are open).
+ * Every call must return success or an errno the race explains; no
+ * process may die of a signal it did not ask for (a touch is made only
+ * where the mapping allows it); afterwards no region, hugepage or byte of
+ * the module's budget may be left over.
  *
  * BYTEOR_STRESS_SECONDS sets the duration (default 5), BYTEOR_STRESS_SEED
- * the random seed (default: time and pid, logged).  The kernel log is
- * judged by the runner: a WARN, lockdep splat or Oops fails the run.
+ * the random seed (default: time and pid, logged: a failure says how to
+ * replay it).  The kernel log is judged by the runner: a WARN, lockdep
+ * splat, KASAN report or Oops fails the run.
  */
 #include "byteor_test.h"
 
 #include <poll.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
 
 #define WORKERS		4
 #define NAMES		4
@@ -20,14 +30,18 @@
 struct session {
 	int fd;
 	unsigned char *map;
-	size_t len;
-	bool writable;
+	size_t len;		/* the mapping's length now */
+	size_t region;		/* the region's size: touches stay below */
+	bool writable;		/* attached with a writing role */
+	int prot;		/* the mapping's protection now */
+	bool dontfork;		/* MADV_DONTFORK: a child has no mapping */
 };
 
 struct stress {
 	char names[NAMES][BYTEOR_NAME_MAX];
 	uint64_t deadline_ms;
 	unsigned int seed;
+	unsigned long *ops;	/* calls made by the workers (a shared page) */
 };
 
 static unsigned int rnd(unsigned int *s)
@@ -53,6 +67,7 @@ static void session_end(struct session *s)
 		close(s->fd);
 	s->map = NULL;
 	s->fd = -1;
+	s->dontfork = false;
 }
 
 /* Attach and map: 0 (session open), 1 (refused as the race allows), -1. */
@@ -86,7 +101,9 @@ static int session_begin(struct session *s, const char *name, unsigned int *seed
 		return -1;
 	}
 	s->writable = role != BYTEOR_ROLE_OBSERVER;
+	s->prot = s->writable ? PROT_READ | PROT_WRITE : PROT_READ;
 	s->len = a.info.size;
+	s->region = a.info.size;
 	/* an attached file maps, even if the name was destroyed meanwhile */
 	s->map = mmap(NULL, s->len, s->writable ? PROT_READ | PROT_WRITE : PROT_READ,
 		      MAP_SHARED | (rnd(seed) & 1 ? MAP_POPULATE : 0), s->fd, 0);
@@ -109,11 +126,158 @@ static int victim(void *p)
 {
 	struct stress *st = p;
 	unsigned int seed = st->seed ^ (unsigned int)getpid();
-	struct session s = { -1, NULL, 0, false };
+	struct session s = { .fd = -1 };
 
 	session_begin(&s, st->names[rnd(&seed) % NAMES], &seed);
 	for (;;)
 		pause();
+	return 0;
+}
+
+/* Read or write a byte of a held mapping, where its protection allows. */
+static void touch(struct session *s, unsigned int *seed)
+{
+	size_t lim, off;
+
+	if (!s->map || !(s->prot & PROT_READ))
+		return;
+	lim = s->len < s->region ? s->len : s->region;
+	off = BYTEOR_HEADER_SIZE + rnd(seed) % (lim - BYTEOR_HEADER_SIZE);
+	if (s->prot & PROT_WRITE)
+		s->map[off]++;
+	else
+		(void)((volatile unsigned char *)s->map)[off];
+}
+
+static bool errno_is(int err, const int *ok, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (err == ok[i])
+			return true;
+	return false;
+}
+
+#define OP_FAIL(op, err) do { \
+	fprintf(stderr, "#   worker %d: %s failed: %s\n", (int)getpid(), \
+		(op), strerror(err)); \
+	return 1; \
+} while (0)
+
+/*
+ * What userspace can do to a mapping after byteor_mmap: each either works
+ * or is refused with an errno that says so - never a mapping the module
+ * did not allow (the touch that follows checks it stays usable).
+ */
+static int mapping_op(struct session *s, unsigned int *seed)
+{
+	static const int ok_prot[] = { EACCES, EPERM };
+	static const int ok_remap[] = { EINVAL, EFAULT, ENOMEM, EPERM };
+	static const int ok_rfp[] = { EINVAL, EPERM, EACCES, ENOMEM };
+	static const int ok_madv[] = { EINVAL, EPERM, EACCES, EOPNOTSUPP, EBADF };
+	static const int advice[] = { MADV_DONTNEED, MADV_REMOVE,
+				      MADV_DONTFORK, MADV_DOFORK };
+	size_t len, step = BT_2M;
+	int prot, adv;
+	void *p;
+
+	switch (rnd(seed) % 4) {
+	case 0:	/* mprotect: an observer may never get write */
+		prot = (int[]){ PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE }[rnd(seed) % 3];
+		if (!mprotect(s->map, s->len, prot)) {
+			if ((prot & PROT_WRITE) && !s->writable)
+				OP_FAIL("mprotect(PROT_WRITE) of an observer worked", EPERM);
+			s->prot = prot;
+		} else if (!errno_is(errno, ok_prot, 2)) {
+			OP_FAIL("mprotect", errno);
+		}
+		break;
+	case 1:	/* mremap: shrink, grow, or move */
+		len = rnd(seed) % 2 ? s->len - (s->len > step ? step : 0) :
+				      s->len + step;
+		p = mremap(s->map, s->len, len, MREMAP_MAYMOVE);
+		if (p != MAP_FAILED) {
+			s->map = p;
+			s->len = len;
+		} else if (!errno_is(errno, ok_remap, 4)) {
+			OP_FAIL("mremap", errno);
+		}
+		break;
+	case 2:	/* remap_file_pages, at any offset */
+		if (!syscall(SYS_remap_file_pages, s->map, 4096, 0,
+			     (size_t)rnd(seed) % 4096, 0))
+			s->prot = s->prot;	/* allowed: still the region */
+		else if (!errno_is(errno, ok_rfp, 4))
+			OP_FAIL("remap_file_pages", errno);
+		break;
+	case 3:
+		adv = advice[rnd(seed) % 4];
+		if (!madvise(s->map, s->len < s->region ? s->len : s->region, adv)) {
+			if (adv == MADV_DONTFORK)
+				s->dontfork = true;
+			else if (adv == MADV_DOFORK)
+				s->dontfork = false;
+		} else if (!errno_is(errno, ok_madv, 5)) {
+			OP_FAIL("madvise", errno);
+		}
+		break;
+	}
+	return 0;
+}
+
+/* fork: the child touches what it inherited (not DONTFORK maps) and exits. */
+static int fork_touch(struct session *held, unsigned int *seed)
+{
+	pid_t pid;
+	int i, st;
+
+	pid = fork();
+	if (pid < 0)
+		OP_FAIL("fork", errno);
+	if (!pid) {
+		for (i = 0; i < HELD_MAX; i++)
+			if (!held[i].dontfork)
+				touch(&held[i], seed);
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+		OP_FAIL("a forked child touching its mappings died", ECHILD);
+	return 0;
+}
+
+/* dup, poll and epoll of a file, before and after ATTACH. */
+static int file_op(struct session *s, const char *name, unsigned int *seed)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLPRI };
+	struct pollfd pfd;
+	int fd, d, ep, ret;
+
+	fd = s->fd >= 0 && rnd(seed) % 2 ? s->fd : bt_open();
+	if (fd < 0)
+		OP_FAIL("open", -fd);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		OP_FAIL("epoll_create1", errno);
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev))
+		OP_FAIL("epoll_ctl", errno);
+	if (fd != s->fd) {
+		ret = bt_attach(fd, name, BYTEOR_ROLE_OBSERVER, NULL);
+		if (ret && ret != -ENOENT)
+			OP_FAIL("attach after epoll", -ret);
+	}
+	d = dup(fd);
+	if (d < 0)
+		OP_FAIL("dup", errno);
+	pfd = (struct pollfd){ .fd = d, .events = POLLIN | POLLPRI };
+	if (poll(&pfd, 1, 0) < 0)
+		OP_FAIL("poll", errno);
+	if (epoll_wait(ep, &ev, 1, 0) < 0)
+		OP_FAIL("epoll_wait", errno);
+	close(d);
+	close(ep);
+	if (fd != s->fd)
+		close(fd);
 	return 0;
 }
 
@@ -127,7 +291,7 @@ static int worker(void *p)
 	int i, n, ret, fd = bt_open();
 
 	for (i = 0; i < HELD_MAX; i++)
-		held[i] = (struct session){ -1, NULL, 0, false };
+		held[i] = (struct session){ .fd = -1 };
 	if (fd < 0)
 		WORKER_FAIL("open", fd);
 
@@ -136,7 +300,7 @@ static int worker(void *p)
 		struct session *s = &held[rnd(&seed) % HELD_MAX];
 
 		n_calls++;
-		switch (rnd(&seed) % 8) {
+		switch (rnd(&seed) % 16) {
 		case 0:
 		case 1:
 			ret = bt_create(fd, name, (rnd(&seed) % 3) * BT_2M, NULL);
@@ -160,10 +324,7 @@ static int worker(void *p)
 			break;
 		case 5:
 			/* touch a held mapping: it stays valid through destroy */
-			if (s->map && s->writable)
-				s->map[s->len - 1 - rnd(&seed) % 4096]++;
-			else if (s->map)
-				ret = ((volatile unsigned char *)s->map)[rnd(&seed) % s->len];
+			touch(s, &seed);
 			if (s->fd >= 0 && rnd(&seed) % 2) {
 				/* close the file, keep the mapping */
 				close(s->fd);
@@ -184,6 +345,30 @@ static int worker(void *p)
 					WORKER_FAIL("list: name order broken at entry", i);
 			free(e);
 			break;
+		case 8:
+		case 9:
+			if (s->map && mapping_op(s, &seed))
+				return 3;
+			break;
+		case 10:
+			if (s->map && fork_touch(held, &seed))
+				return 4;
+			break;
+		case 11:
+			if (file_op(s, name, &seed))
+				return 5;
+			break;
+		case 12:
+			/* rmmod: refused while any /dev/byteor file is open */
+			ret = (int)syscall(SYS_delete_module, "byteor", O_NONBLOCK);
+			if (ret != -1 || (errno != EBUSY && errno != EWOULDBLOCK))
+				WORKER_FAIL("delete_module", ret ? -errno : 0);
+			break;
+		case 13:
+		case 14:
+		case 15:
+			touch(s, &seed);
+			break;
 		case 7:
 			if (rnd(&seed) % 4 == 0) {
 				pid_t v = bt_spawn(victim, st);
@@ -202,6 +387,7 @@ static int worker(void *p)
 	for (i = 0; i < HELD_MAX; i++)
 		session_end(&held[i]);
 	close(fd);
+	__atomic_fetch_add(st->ops, n_calls, __ATOMIC_RELAXED);
 	fprintf(stderr, "#   worker %d: %lu calls, %lu creates, %lu sessions, %lu victims\n",
 		(int)getpid(), n_calls, n_creates, n_sessions, n_victims);
 	return 0;
@@ -237,6 +423,9 @@ FIXTURE_SETUP(stress)
 		snprintf(tag, sizeof(tag), "s%d", i);
 		memcpy(self->st.names[i], bt_res_name(&self->r, tag), BYTEOR_NAME_MAX);
 	}
+	self->st.ops = bt_res_map(&self->r, mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+						 MAP_SHARED | MAP_ANONYMOUS, -1, 0), 4096);
+	ASSERT_NE(MAP_FAILED, self->st.ops);
 	s = getenv("BYTEOR_STRESS_SEED");
 	self->st.seed = s ? (unsigned int)strtoul(s, NULL, 0) :
 			    (unsigned int)time(NULL) ^ ((unsigned int)getpid() << 16);
@@ -269,6 +458,9 @@ TEST_F_TIMEOUT(stress, concurrent_lifecycle_calls_return_expected_errnos_and_lea
 		ret = bt_res_wait(&self->r, pids[i]);
 		EXPECT_EQ(0, ret) TH_LOG("worker %d exited %d", i, ret);
 	}
+
+	TH_LOG("%lu calls in %d s by %d workers (seed %u)", *self->st.ops, secs,
+	       WORKERS, self->st.seed);
 
 	/* whatever the race left live is ours to destroy; then nothing */
 	for (i = 0; i < NAMES; i++) {
