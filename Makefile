@@ -3,7 +3,8 @@
 # byteor top-level Makefile: delegates to the parts.
 #
 #   make run            the cross-process demo on the default backing
-#   make check          deps + lint + host tests + kernel tests in QEMU
+#   make check          deps + lint + models + host tests + kernel tests in QEMU
+#   make models         spin models of the recovery protocols (models/)
 #   make test           host tests of the library only
 #   make check-kernel   kselftests in QEMU on 6.1 and 6.12 (KVER=6.1 for one)
 #   make kmod           byteor.ko for every test kernel (KVER= for one)
@@ -24,7 +25,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps ulib kmod lint check check-kernel test test-all run bench \
+.PHONY: all deps ulib kmod lint models check check-kernel test test-all run bench \
 	install uninstall clean
 
 all: ulib
@@ -60,7 +61,11 @@ test-all: deps
 	$(Q)SAN=tsan bash scripts/host-tests.sh
 	$(Q)SAN=crash bash scripts/host-tests.sh
 
-check: deps lint test-all check-kernel
+# Exhaustive spin runs of models/*.pml, today's code and the fixed protocol.
+models: deps
+	$(Q)bash scripts/models.sh
+
+check: deps lint models test-all check-kernel
 
 run:
 	$(Q)$(MAKE) --no-print-directory -C ulib tools
