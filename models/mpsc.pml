@@ -15,10 +15,10 @@
  *                               O_GEN     acquire load of gen[p]
  *     mpsc_repair()             R_HDR     the header looked at once more
  *                               R_SKIP    __byteor_mpsc_advance() past it
- *     mpsc_tx_ready()           the producer's wait (full, or pred)
+ *     mpsc_tx_ready()           the producer's wait (full, or pred today)
  *   ulib/src/events_pvt.h
- *     __byteor_mpsc_pred_passed()  PRED   acquire load of head vs the
- *                               dead predecessor's record end
+ *     __byteor_mpsc_pred_passed()  PRED   (today) acquire load of head vs
+ *                               the dead predecessor's record end
  *     __byteor_mpsc_claim()     C_TAIL    relaxed load of tail,
  *                               C_POS     __byteor_mpsc_positions() when
  *                                         the queue looks full,
@@ -39,13 +39,15 @@
  *          before its CAS claimed nothing; if no other producer claims
  *          those positions, head never gets there and the successor waits
  *          forever: spin must find the invalid end state.
- *   (none) fix as designed, to be checked against the code when it lands
- *          (branch mpsc had no commit at the time of writing): the
- *          predecessor's record is also passed when tail is below its end.
- *          Tail only grows and the predecessor's CAS would have moved it
- *          from the record's start to its end in one step; the
- *          predecessor is dead, so a tail below the end proves that CAS
- *          never happened and never will.
+ *   (none) the fix of branch mpsc, commit 2affa70 ("a new producer takes
+ *          over a dead slot at once; records cleared after publishing"):
+ *          mpsc_init_producer() takes a generation that differs from the
+ *          old record's tag, stores it (A_GEN, release), then clears the
+ *          record (A_CLR); __byteor_mpsc_pred_passed() and the wait on it
+ *          are gone; __byteor_mpsc_publish() clears the record once the
+ *          whole claim is published (PUB_CLR).  The predecessor's
+ *          unpublished positions are covered by no record, or by one of a
+ *          dead tag, and skipped as orphans.
  *
  * Abstractions: sequentially consistent interleaving; claims of one
  * position; positions small (no 32-bit wrap of the record's start, no
@@ -96,6 +98,7 @@ proctype producer(byte p)
 attach:
 	alive[p] = 1;		/* the slot's claim: a successor may attach */
 	pred = 0;
+#ifdef TODAY
 	/* A_REC: a record left in our slot may be a dead predecessor's */
 	atomic {
 		if
@@ -110,13 +113,32 @@ attach:
 	KILL;
 	gen[p] = tag;		/* A_GEN */
 	KILL;
+#else
+	/*
+	 * Branch mpsc (2affa70), mpsc_init_producer(): a generation that
+	 * differs from the old record's, published (A_GEN), then the old
+	 * record cleared (A_CLR): never wait for the predecessor.
+	 */
+	atomic {
+		tag = gen[p] + 1;
+		if
+		:: rec_count[p] > 0 && tag == rec_tag[p] -> tag++
+		:: else
+		fi
+	}
+	KILL;
+	gen[p] = tag;		/* A_GEN */
+	KILL;			/* mpsc.tx.attach_after_gen */
+	rec_count[p] = 0;	/* A_CLR */
+	KILL;
+#endif
 	hc = head;		/* A_HEAD */
 	KILL;
 
 	do
 	:: sent[p] >= Q -> break
 	:: else ->
-		/* PRED: mpsc_tx_ready() waits until the record is passed */
+		/* PRED (today): mpsc_tx_ready() waits until the record is passed */
 		do
 		:: !pred -> break
 		:: pred ->
@@ -125,20 +147,10 @@ attach:
 			:: h >= pred_end -> pred = 0; break
 			:: else
 			fi;
-#ifndef TODAY
-			t = tail;
-			if
-			:: t < pred_end -> pred = 0; break
-			:: else
-			fi;
-#endif
 			KILL;
-			/* park until head (or tail) moves */
+			/* park until head moves */
 			if
 			:: head != h -> skip
-#ifndef TODAY
-			:: tail != t -> skip
-#endif
 			:: atomic { kills < KILLS -> kills++; alive[p] = 0 }; goto attach
 			fi
 		od;
@@ -182,9 +194,14 @@ retry:
 			hdr[t % CAP] = t + 1;
 			published[t] = 1
 		}
+		KILL;
+#ifndef TODAY
+		/* 2affa70: the whole claim published, the record cleared */
+		rec_count[p] = 0;	/* PUB_CLR */
 		KILL
+#endif
 	od;
-	alive[p] = 0		/* detach: the record stays (today's code) */
+	alive[p] = 0		/* detach */
 }
 
 active proctype consumer()
