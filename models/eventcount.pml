@@ -44,6 +44,10 @@
  *          fetch_and), and a role's successor, which holds the same claim,
  *          clears that bit when it attaches (A_CLR) - no live owner can
  *          hold it then.  N3 still tests waiters != 0.
+ *   NOFENCE (with either) W2 left out: the store->load reordering loses
+ *          a wake-up; spin must find the stall (shows the model of the
+ *          fence is what the argument rests on).
+ * models.sh: must-fail -DNOFENCE
  *
  * Properties:
  *   no lost wake-up: no waiter parks for ever while X holds what it waits
@@ -118,7 +122,9 @@ attach:
 	waiters = waiters | (1 << me);		/* W1 */
 #endif
 	if :: atomic { kills < KILLS -> kills++ }; goto attach :: true fi;
+#ifndef NOFENCE
 	atomic { drain_x() };			/* W2: membarrier */
+#endif
 	if :: atomic { kills < KILLS -> kills++ }; goto attach :: true fi;
 	do
 	:: s = seq;				/* W3 */

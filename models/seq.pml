@@ -27,6 +27,7 @@
  *                              AT_G     (not removed) own gating, kept
  *                              AT_ST    (removed) seq_cst store of gating
  *                              AT_CLR   seq_cst fetch_and of removed
+ *                              AT_REJ   (fix only) removed -> rejoining
  *                              AT_GATE  seq_cst load of gate, cursor load,
  *                                       raise to gate, store
  *     byteor_sequenced_slots_remove_stage()
@@ -45,19 +46,29 @@
  *          spin must find the dependency violation (or the overrun that
  *          follows it).
  *   (none) fix as designed, to be checked against the code when it lands
- *          (branch seq had not committed it at the time of writing): the
- *          re-attaching stage clears its removed bit first and only then
- *          computes its start (cursor, dependencies, raised to gate); a
- *          dependent re-loads the removed mask (seq_cst) after its source
- *          loads and evaluates again if it changed - the same Dekker
- *          handshake the producer already does with gate.  Either the
- *          dependent's re-load sees the bit cleared (it then gates on
- *          stage 0), or stage 0's cursor load, after its clear, sees every
- *          value the dependent read.
+ *          (branch seq had not committed it at the time of writing).  A
+ *          removed stage's bit has a third state, rejoining (bit 2 + i of
+ *          the same word here): the re-attaching stage turns removed into
+ *          rejoining in one RMW (AT_REJ), only then loads the cursor for
+ *          its start, raises it to gate, stores its gating (AT_ST) and
+ *          clears rejoining (AT_CLR); a successor of a stage killed while
+ *          rejoining sees the bit and does it all again.  A dependent
+ *          re-loads the mask (seq_cst) after its source loads and
+ *          evaluates again if it changed, and parks while its dependency
+ *          is rejoining; the producer expands a rejoining stage like a
+ *          removed one.  Either the dependent's re-load sees the change
+ *          (it then waits for the stage), or the stage's cursor load,
+ *          after AT_REJ, sees every value the dependent read.
+ *          The simpler order "clear the bit first, then compute the
+ *          start" is NOT enough: spin finds a stage killed between its
+ *          clear and its store, whose successor keeps the stale gating
+ *          behind its dependent (that is why the third state exists).
  *
  * Abstractions: sequentially consistent interleaving (the seq_cst
  * handshakes are SC in C11 too; the acquire/release pairs are assumed);
- * small sequences (no wrap); one removal; no scribbles (the -EBADMSG
+ * small sequences (no wrap), 3 entries, ring of 2; one removal; stage 0
+ * killed up to twice, stage 1 not at all unless -DKILLS1=1 (a longer run:
+ * its restart only reloads its own gating); no scribbles (the -EBADMSG
  * branches are asserted unreachable).
  *
  * Properties:
