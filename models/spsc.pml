@@ -33,10 +33,12 @@
  *          by their tags past a producer killed between its tags and its
  *          position re-delivers them after a restart: spin must find the
  *          duplicate.
- *   (none) the fix of branch spsc (docs/design-notes.md "SPSC recovery",
- *          attach rule): a consumer ahead by at most a ring keeps its
- *          position; a producer starts at the consumer's, then after every
- *          slot from there that carries its lap's tag.
+ *   (none) the fix of branch spsc, commit d339acc ("re-attach keeps a
+ *          consumer read ahead by tags"; docs/design-notes.md "SPSC
+ *          recovery", attach rule): a consumer ahead by at most a ring
+ *          keeps its position and knows nothing published (peer = its
+ *          own position); a producer starts at the consumer's, then after
+ *          every slot from there that carries its lap's tag.
  *
  * Abstractions: sequentially consistent interleaving (the release/acquire
  * pairs named in the code are what makes each store below visible in
