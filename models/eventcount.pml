@@ -38,12 +38,22 @@
  *          every later notify takes the slow path (a system call per
  *          publish).  Spin must find the count non-zero with nobody
  *          waiting at the end.
- *   (none) fix as designed, to be checked against the code when it lands
- *          (branch wait had no commit at the time of writing): each
- *          waiting role owns one bit of waiters (W1 fetch_or, W6
- *          fetch_and), and a role's successor, which holds the same claim,
- *          clears that bit when it attaches (A_CLR) - no live owner can
- *          hold it then.  N3 still tests waiters != 0.
+ *   (none) the fix of branch wait, commit 09b9158 ("a waiter that dies
+ *          announced is freed by one liveness check - waiter slots in the
+ *          eventcount"): announce_one() takes a free slot (CAS of
+ *          owner[i] 0 -> tid, A_SLOT) and sets its bit (W1, fetch_or);
+ *          with every slot taken it counts in the shared part (bits 4..7
+ *          here, 16..31 in the code); denounce() clears the bit and frees
+ *          the slot if it still holds it (W6); __byteor_ec_wake() runs
+ *          __byteor_ec_reap() when its FUTEX_WAKE woke nobody (rate
+ *          limited: any such wake may skip it, except the last one of the
+ *          run, which comes after the rate limit's millisecond): each slot
+ *          whose holder is dead (R_OWN) is taken by CAS (R_CAS), its bit
+ *          cleared (R_CLR) and freed (R_FREE).  Park slices, the other
+ *          caller of the reap, are left out (so the model relies on the
+ *          notifier's).  The run ends with one more notify (a later
+ *          publish) after every waiter has gone: the leak must be gone
+ *          after it.
  *   NOFENCE (with either) W2 left out: the store->load reordering loses
  *          a wake-up; spin must find the stall (shows the model of the
  *          fence is what the argument rests on).
@@ -68,12 +78,57 @@ byte waiters;		/* ec->waiters */
 bit queued[NW];		/* in the futex wait queue */
 byte kills;
 byte finished;
+#define SLOTS	2
+#define SHARED	16	/* one waiter of the shared count (1 << 4 here) */
+#define REAPING	255
+byte owner[SLOTS];	/* slot holder's tid, 0 free */
+bit dead[8];		/* ghost: tid 1 + role + 2 * incarnation is dead */
 
 inline drain_x() { if :: pending -> X = xbuf; pending = 0 :: else fi }
 
+/* FUTEX_WAKE(all), then (fixed) the reap if it woke nobody. */
+inline wake(last)
+{
+	atomic {
+		woke = queued[0] + queued[1];
+		queued[0] = 0; queued[1] = 0
+	};
+#ifndef TODAY
+	if
+	:: woke == 0 ->
+		if
+		:: !last -> goto skip_reap	/* rate limited */
+		:: true
+		fi;
+		/* __byteor_ec_reap() */
+		j = 0;
+		do
+		:: j == SLOTS -> break
+		:: else ->
+			o = owner[j];				/* R_OWN */
+			if
+			:: o != 0 && o != REAPING && dead[o] ->
+				atomic {			/* R_CAS */
+					if
+					:: owner[j] == o -> owner[j] = REAPING
+					:: else -> goto next_slot
+					fi
+				};
+				waiters = waiters & ~(1 << j);	/* R_CLR */
+				owner[j] = 0			/* R_FREE */
+			:: else
+			fi;
+next_slot:		j++
+		od;
+skip_reap:	skip
+	:: else
+	fi
+#endif
+}
+
 active proctype notifier()
 {
-	byte i, w;
+	byte i, w, woke, j, o;
 
 	i = 1;
 	do
@@ -85,13 +140,17 @@ active proctype notifier()
 		if
 		:: w != 0 ->
 			atomic { drain_x(); seq++ };	/* N4: locked RMW */
-			atomic {			/* FUTEX_WAKE(all) */
-				queued[0] = 0; queued[1] = 0
-			}
+			wake(0)
 		:: else
 		fi;
 		i++
 	od;
+	/* a later publish, after every waiter has gone and 1 ms has passed */
+	(finished == NW);
+	if
+	:: waiters != 0 -> atomic { seq++ }; wake(1)
+	:: else
+	fi;
 	finished++
 }
 
@@ -103,14 +162,18 @@ end:	do
 	od
 }
 
+/* A kill: this thread is dead, a successor takes the role. */
+#define WKILL	if :: atomic { kills < KILLS -> kills++; dead[tid] = 1; queued[me] = 0 }; \
+			goto attach \
+		   :: true fi
+
 proctype waiter(byte me)
 {
-	byte s;
+	byte s, tid, inc, slot, i;
 
 attach:
-#ifndef TODAY
-	waiters = waiters & ~(1 << me);		/* A_CLR: the role's bit */
-#endif
+	tid = 1 + me + 2 * inc;
+	inc++;
 	/* spin stages: ready() before announcing */
 	if
 	:: X >= NMSG -> goto out
@@ -119,21 +182,42 @@ attach:
 #ifdef TODAY
 	waiters++;				/* W1 */
 #else
-	waiters = waiters | (1 << me);		/* W1 */
+	/* announce_one() */
+	slot = SLOTS;
+	i = 0;
+	do
+	:: i == SLOTS -> break
+	:: else ->
+		atomic {			/* A_SLOT: CAS owner 0 -> tid */
+			if
+			:: owner[i] == 0 -> owner[i] = tid; slot = i
+			:: else
+			fi
+		};
+		if
+		:: slot == i -> break
+		:: else -> i++
+		fi
+	od;
+	WKILL;					/* wait.waiter.slot_taken */
+	if
+	:: slot < SLOTS -> waiters = waiters | (1 << slot)	/* W1 */
+	:: else -> waiters = waiters + SHARED			/* W1 */
+	fi;
 #endif
-	if :: atomic { kills < KILLS -> kills++ }; goto attach :: true fi;
+	WKILL;
 #ifndef NOFENCE
 	atomic { drain_x() };			/* W2: membarrier */
 #endif
-	if :: atomic { kills < KILLS -> kills++ }; goto attach :: true fi;
+	WKILL;
 	do
 	:: s = seq;				/* W3 */
-	   if :: atomic { kills < KILLS -> kills++ }; goto attach :: true fi;
+	   WKILL;
 	   if
 	   :: X >= NMSG -> break		/* W4 */
 	   :: else
 	   fi;
-	   if :: atomic { kills < KILLS -> kills++ }; goto attach :: true fi;
+	   WKILL;				/* wait.waiter.parking */
 	   atomic {				/* W5: FUTEX_WAIT(seq, s) */
 		if
 		:: seq == s -> queued[me] = 1
@@ -142,13 +226,24 @@ attach:
 	   };
 	   if
 	   :: !queued[me] -> skip		/* woken, or -EAGAIN */
-	   :: atomic { kills < KILLS -> kills++; queued[me] = 0 }; goto attach
+	   :: atomic { kills < KILLS -> kills++; dead[tid] = 1; queued[me] = 0 }; goto attach
 	   fi
 	od;
+	WKILL;					/* wait.waiter.leaving */
 #ifdef TODAY
 	waiters--;				/* W6 */
 #else
-	waiters = waiters & ~(1 << me);		/* W6 */
+	/* denounce() */
+	if
+	:: slot == SLOTS -> waiters = waiters - SHARED
+	:: else ->
+		if
+		:: owner[slot] == tid ->
+			waiters = waiters & ~(1 << slot);	/* W6 */
+			owner[slot] = 0
+		:: else
+		fi
+	fi;
 #endif
 out:
 	finished++
