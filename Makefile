@@ -3,7 +3,8 @@
 # byteor top-level Makefile: delegates to the parts.
 #
 #   make run            the cross-process demo on the default backing
-#   make check          deps + lint + host tests + kernel tests in QEMU
+#   make check          deps + lint + models + host tests + kernel tests in QEMU
+#   make models         spin models of the recovery protocols (models/)
 #   make test           host tests of the library only
 #   make check-kernel   kselftests in QEMU on 6.1, 6.1-rt and 6.12 (KVER=6.1 for one;
 #                       KVER=6.12-debug: the KASAN/lockdep kernel, built once)
@@ -27,9 +28,8 @@ else
 Q := @
 endif
 
-.PHONY: all deps ulib kmod lint abi abi-update check check-kernel check-kernel-debug \
-	test test-all run \
-	bench soak \
+.PHONY: all deps ulib kmod lint abi abi-update models check check-kernel \
+	check-kernel-debug test test-all run bench soak \
 	install uninstall clean
 
 all: ulib
@@ -69,6 +69,10 @@ test-all: deps
 abi: deps
 	$(Q)bash scripts/abi.sh check
 
+# Exhaustive spin runs of models/*.pml, today's code and the fixed protocol.
+models: deps
+	$(Q)bash scripts/models.sh
+
 abi-update: deps
 	$(Q)bash scripts/abi.sh update
 
@@ -82,7 +86,7 @@ check-kernel-debug: deps
 		echo "check-kernel-debug: no cached debug kernel; 'make check-kernel KVER=6.12-debug' builds it (see README)"; \
 	fi
 
-check: deps lint abi test-all check-kernel check-kernel-debug
+check: deps lint abi models test-all check-kernel check-kernel-debug
 
 # The demo needs only a compiler and make: deps.sh --build installs just those
 # (as root; otherwise it names the missing packages).
