@@ -9,6 +9,8 @@
 #   make kmod           byteor.ko for every test kernel (KVER= for one)
 #   make lint           checkpatch --strict and sparse on kmod/
 #   make bench          benchmarks (never part of check)
+#   make fuzz           libFuzzer targets, FUZZ_S seconds each (fuzz/README.md)
+#   make fuzz-corpus    the fuzz targets over their committed corpus (in check)
 #   make install        libbyteor, headers, byteorctl (prefix, DESTDIR, ...)
 #
 # V=1 shows the commands.
@@ -25,7 +27,7 @@ Q := @
 endif
 
 .PHONY: all deps ulib kmod lint check check-kernel test test-all run bench \
-	install uninstall clean
+	install uninstall clean fuzz fuzz-corpus
 
 all: ulib
 
@@ -59,6 +61,7 @@ test-all: deps
 	$(Q)SAN=asan bash scripts/host-tests.sh
 	$(Q)SAN=tsan bash scripts/host-tests.sh
 	$(Q)SAN=crash bash scripts/host-tests.sh
+	$(Q)$(MAKE) --no-print-directory fuzz-corpus
 
 check: deps lint test-all check-kernel
 
@@ -69,6 +72,13 @@ run:
 bench:
 	$(Q)bash scripts/bench.sh
 
+# libFuzzer (clang): fuzz/ targets, built into $(BUILD)/fuzz.
+fuzz: deps
+	$(Q)FUZZ_S=$(FUZZ_S) bash scripts/fuzz.sh run
+
+fuzz-corpus: deps
+	$(Q)bash scripts/fuzz.sh corpus
+
 install uninstall:
 	$(Q)$(MAKE) --no-print-directory -C ulib $@
 
@@ -76,4 +86,4 @@ clean:
 	$(Q)$(MAKE) --no-print-directory -C kmod clean
 	$(Q)$(MAKE) --no-print-directory -C ulib clean
 	$(Q)$(MAKE) --no-print-directory -C tests/host clean
-	$(Q)rm -rf $(BUILD)/kmod-* $(BUILD)/tests-* $(BUILD)/qemu-*
+	$(Q)rm -rf $(BUILD)/kmod-* $(BUILD)/tests-* $(BUILD)/qemu-* $(BUILD)/fuzz
