@@ -13,6 +13,8 @@
 #   make abi            libbyteor's ABI against ulib/abi/ (abi-update records)
 #   make bench          benchmarks (never part of check)
 #   make soak           every lane, roles killed at random (SOAK_S=1800)
+#   make fuzz           libFuzzer targets, FUZZ_S seconds each (fuzz/README.md)
+#   make fuzz-corpus    the fuzz targets over their committed corpus (in check)
 #   make install        libbyteor, headers, byteorctl (prefix, DESTDIR, ...)
 #
 # V=1 shows the commands.
@@ -29,7 +31,7 @@ Q := @
 endif
 
 .PHONY: all deps ulib kmod lint abi abi-update models check check-kernel \
-	check-kernel-debug test test-all run bench soak \
+	check-kernel-debug test test-all run bench soak fuzz fuzz-corpus \
 	install uninstall clean
 
 all: ulib
@@ -64,6 +66,7 @@ test-all: deps
 	$(Q)SAN=asan bash scripts/host-tests.sh
 	$(Q)SAN=tsan bash scripts/host-tests.sh
 	$(Q)SAN=crash bash scripts/host-tests.sh
+	$(Q)$(MAKE) --no-print-directory fuzz-corpus
 
 # The ABI of libbyteor.so against its record (scripts/abi.sh).
 abi: deps
@@ -101,6 +104,13 @@ bench:
 soak:
 	$(Q)bash scripts/soak.sh
 
+# libFuzzer (clang): fuzz/ targets, built into $(BUILD)/fuzz.
+fuzz: deps
+	$(Q)FUZZ_S=$(FUZZ_S) bash scripts/fuzz.sh run
+
+fuzz-corpus: deps
+	$(Q)bash scripts/fuzz.sh corpus
+
 install uninstall:
 	$(Q)$(MAKE) --no-print-directory -C ulib $@
 
@@ -108,4 +118,4 @@ clean:
 	$(Q)$(MAKE) --no-print-directory -C kmod clean
 	$(Q)$(MAKE) --no-print-directory -C ulib clean
 	$(Q)$(MAKE) --no-print-directory -C tests/host clean
-	$(Q)rm -rf $(BUILD)/kmod-* $(BUILD)/tests-* $(BUILD)/qemu-*
+	$(Q)rm -rf $(BUILD)/kmod-* $(BUILD)/tests-* $(BUILD)/qemu-* $(BUILD)/fuzz

@@ -112,6 +112,8 @@ fi
 pkgs=(build-essential gcc make pkg-config liburing-dev sparse qemu-system-x86
       busybox-static cpio kmod xz-utils zstd perl python3 bc util-linux
       dwarves spin)
+# clang and its libFuzzer runtime (libclang_rt.fuzzer) for fuzz/.
+pkgs+=(clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -64,9 +64,10 @@ struct byteor_region_options {
  * half-formatted region.
  *
  * Return: 0 on success, or
- * -EINVAL (NULL @o, bad kind, version, geometry, mode, name or non-zero
+ * -EINVAL (NULL @o, bad kind, backing, geometry, mode, name or non-zero
  * reserved), -ENAMETOOLONG (name of 64 bytes or more), -EPROTO (layout
- * version unknown to this library), -EEXIST (name taken), -EPERM/-EACCES
+ * version other than 0 or the library's version of @kind), -EEXIST (name
+ * taken), -EPERM/-EACCES
  * (not allowed to create), -ENOSPC/-ENOMEM (no memory or hugepages left),
  * -ENOENT (kernel backing requested but /dev/byteor missing, or backing
  * directory missing), -EFBIG (size above BYTEOR_REGION_SIZE_MAX), or another

@@ -187,13 +187,13 @@ TEST_F(region, create_rejects_bad_requests)
 	EXPECT_EQ(-EINVAL, byteor_region_create(&b, NULL));
 	b = o;
 	b.layout_version = 7;
-	EXPECT_EQ(-EINVAL, byteor_region_create(&b, NULL));
+	EXPECT_EQ(-EPROTO, byteor_region_create(&b, NULL));
 	b = o;
 	b.mode = 01777;
 	EXPECT_EQ(-EINVAL, byteor_region_create(&b, NULL));
 	b = o;
 	b.size = BYTEOR_REGION_SIZE_MAX + 1;
-	EXPECT_EQ(-EINVAL, byteor_region_create(&b, NULL));
+	EXPECT_EQ(-EFBIG, byteor_region_create(&b, NULL));
 	b = o;
 	b.reserved[3] = 1;
 	EXPECT_EQ(-EINVAL, byteor_region_create(&b, NULL));

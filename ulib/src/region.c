@@ -73,7 +73,18 @@ static int region_create(const struct byteor_region_options *o,
 	b = __byteor_backing_resolve(o->backing);
 	if (b < 0)
 		return b;
+	/*
+	 * Checked here, before either backing, so both give the errno
+	 * byteor/region.h documents (the backings' own checks say -EINVAL
+	 * for anything wrong with the options).
+	 */
+	if (!byteor_kind_version(o->kind))
+		return -EINVAL;
 	version = o->layout_version ? o->layout_version : byteor_kind_version(o->kind);
+	if (version != byteor_kind_version(o->kind))
+		return -EPROTO;
+	if (o->size > BYTEOR_REGION_SIZE_MAX)
+		return -EFBIG;
 	if (b == BYTEOR_BACKING_KERNEL)
 		return __byteor_kmod_create(o, version, info);
 	return __byteor_user_create(o, o->dir, version, info);
