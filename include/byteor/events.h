@@ -39,8 +39,16 @@
  * the position is orphaned: the consumer skips it, as if consumed.  Skips
  * are counted: byteor_events_skipped() (this handle) and the snapshot's
  * skipped field (the queue's lifetime).  Events of live producers are never
- * skipped.  A new producer that takes over the dead one's slot waits (as if
- * the queue were full) until the consumer has passed the dead one's claim.
+ * skipped.  A producer clears its record once its whole claim is
+ * published, so an idle producer's record covers nothing.  A new producer
+ * that takes over a dead (or detached) one's slot bumps the generation,
+ * clears the old record and sends at once: it never waits for the
+ * consumer, which skips the predecessor's claimed, unpublished positions
+ * (exactly those: events it published before dying are delivered, in
+ * order, before anything of the new producer).  A consumer killed after
+ * peeking but before release leaves those events to its successor, which
+ * gets them again (at-least-once across consumer restarts).
+ * docs/design-notes.md, "MPSC recovery", has the whole protocol.
  *
  * Cost: on an SPSC queue, claim, publish, peek and release run inline as
  * for the single ring (byteor/lane_inline.h); on an MPSC queue they are

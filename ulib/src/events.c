@@ -150,24 +150,30 @@ static void mpsc_init_producer(struct byteor_events *e)
 {
 	struct __byteor_mpsc *q = &e->q.m;
 	struct __byteor_mpsc_ctl *c = q->ctl;
-	__u64 rec = atomic_load_explicit(&c->rec[__byteor_rec_index(q->p)],
-					 memory_order_acquire);
-	__u16 tag;
+	_Atomic __u64 *rec = &c->rec[__byteor_rec_index(q->p)];
+	__u64 old = atomic_load_explicit(rec, memory_order_relaxed);
+	__u16 tag = (__u16)(atomic_load_explicit(&c->gen[q->p],
+						 memory_order_relaxed) + 1);
 
 	/*
-	 * A record left in our slot may be a dead predecessor's unpublished
-	 * claim: keep it until the consumer has passed it, and take a tag
-	 * that differs from it, so the consumer can tell it is not ours.
+	 * Handover (events_pvt.h): take a generation that differs from the
+	 * one a record left in our slot carries (gen may have been
+	 * scribbled), publish it, then clear that record.  From the new
+	 * generation on, the old record is a dead writer's; cleared, it
+	 * covers nothing: the predecessor's unpublished positions are
+	 * orphans either way, and we never wait for them.
 	 */
-	if (__byteor_rec_count(rec)) {
-		q->pred = rec;
-		tag = (__u16)(__byteor_rec_tag(rec) + 1);
-	} else {
-		tag = (__u16)(atomic_load_explicit(&c->gen[q->p],
-						   memory_order_relaxed) + 1);
-	}
+	if (__byteor_rec_count(old) && tag == __byteor_rec_tag(old))
+		tag++;
 	q->tag = tag;
+	/*
+	 * Release: pairs with the consumer's acquire load of gen[p] in
+	 * mpsc_orphaned(), made after its load of the record.
+	 */
 	atomic_store_explicit(&c->gen[q->p], tag, memory_order_release);
+	BYTEOR_CRASHPOINT("mpsc.tx.attach_after_gen");
+	/* Release: pairs with the record's acquire load in mpsc_orphaned(). */
+	atomic_store_explicit(rec, 0, memory_order_release);
 	q->head = atomic_load_explicit(&c->cons.pos, memory_order_acquire);
 	atomic_fetch_add_explicit(&c->prod.attaches, 1, memory_order_relaxed);
 }
@@ -414,6 +420,7 @@ static int mpsc_repair(struct byteor_events *e)
 					   memory_order_acquire);
 		if ((__u32)(hdr >> 32) == (__u32)(q->pos + 1))
 			return 1;
+		BYTEOR_CRASHPOINT("mpsc.rx.before_skip");
 		q->skipped++;
 		atomic_fetch_add_explicit(&q->ctl->cons.skipped, 1,
 					  memory_order_relaxed);
@@ -466,8 +473,6 @@ static int mpsc_tx_ready(void *arg)
 	struct __byteor_mpsc *q = &e->q.m;
 	__u64 h, t;
 
-	if (q->pred && !__byteor_mpsc_pred_passed(q))
-		return 0;
 	if (__byteor_mpsc_positions(q->ctl, &t, &h))
 		return 0;
 	q->head = h;

@@ -43,14 +43,31 @@
  * writer may have published just before dying.  A live-looking covering
  * writer, a scribbled record, a failed liveness check: all only make the
  * consumer wait longer.
- * A new producer in a dead one's slot must not overwrite the dead one's
- * record while it may still be needed: it waits (as if full) until head
- * has passed the recorded positions.
+ * Record lifetime.  A record is non-zero only while its producer is
+ * between storing it and its CAS (a candidate), or holds an unpublished
+ * claim: the producer clears it (release, after the last header's release)
+ * once the whole claim is published, and when a candidate's CAS is given
+ * up.  So a live producer's record never lingers over positions it
+ * published long ago.
+ * Widths.  Positions are 64-bit; the record keeps the low 32 bits of the
+ * start.  A claim in flight lies in [head, tail), within capacity (<= 2^30)
+ * of the position h the consumer asks about, so the 32-bit difference is
+ * exact.  Only a candidate can be older (its producer descheduled between
+ * reading tail and its CAS); if it aliases h, the consumer waits until that
+ * live producer runs again (its CAS then fails and the record is rewritten
+ * or cleared): a wait on a live producer, as for any claim of a live one,
+ * never a permanent stall.
+ * Handover.  A producer attaching to a slot bumps gen[p] first (release),
+ * then clears the slot's record: a dead predecessor's record no longer
+ * protects anything (its writer is dead either way), and its unpublished
+ * positions - covered by no record, or by one of a dead tag - are skipped
+ * as orphans.  The new producer never waits for its predecessor's claims.
  */
 #ifndef _BYTEOR_EVENTS_PVT_H
 #define _BYTEOR_EVENTS_PVT_H
 
 #include <byteor/events.h>
+#include <byteor/crashpoint.h>
 #include "single_ring_pvt.h"
 
 /*
@@ -136,8 +153,6 @@ static inline __u64 __byteor_mpsc_hdr(__u64 pos, __u32 len)
  * struct __byteor_mpsc - one end's private view of an MPSC queue.
  * @p:          producer: its producer slot
  * @tag:        producer: its generation (the record tag)
- * @pred:       producer: the record a dead predecessor left in this slot,
- *              still to be passed by the consumer (0: none)
  * @first:      producer: first position of the outstanding claim
  * @claimed:    producer: claimed and not yet published
  * @head:       producer: cached consumer head
@@ -156,7 +171,6 @@ struct __byteor_mpsc {
 	__u32 slot_size;
 	unsigned int p;
 	__u16 tag;
-	__u64 pred;
 	__u64 first;
 	__u64 claimed;
 	__u64 head;
@@ -172,23 +186,6 @@ static inline _Atomic __u64 *__byteor_mpsc_hdrp(const struct __byteor_mpsc *q,
 					       __u64 pos)
 {
 	return (_Atomic __u64 *)(q->ring + (pos & q->mask) * q->stride);
-}
-
-/*
- * Has the consumer passed the dead predecessor's recorded positions?  A
- * record claiming more than a ring beyond head is bogus (scribbled): ignore.
- */
-static inline bool __byteor_mpsc_pred_passed(struct __byteor_mpsc *q)
-{
-	__u64 h = atomic_load_explicit(&q->ctl->cons.pos, memory_order_acquire);
-	__u32 end = __byteor_rec_start(q->pred) + __byteor_rec_count(q->pred);
-	__s32 left = (__s32)(end - (__u32)h);
-
-	if (left <= 0 || (__u64)left > q->cap + __BYTEOR_REC_COUNT_MAX) {
-		q->pred = 0;
-		return true;
-	}
-	return false;
 }
 
 /*
@@ -238,8 +235,6 @@ static inline int __byteor_mpsc_claim(struct __byteor_mpsc *q,
 		return -EBUSY;
 	if (__BYTEOR_UNLIKELY(!n))
 		return 0;
-	if (__BYTEOR_UNLIKELY(q->pred) && !__byteor_mpsc_pred_passed(q))
-		return -EAGAIN;
 	if (n > __BYTEOR_REC_COUNT_MAX)
 		n = __BYTEOR_REC_COUNT_MAX;
 	t = atomic_load_explicit(&q->ctl->prod.pos, memory_order_relaxed);
@@ -287,6 +282,7 @@ static inline int __byteor_mpsc_claim(struct __byteor_mpsc *q,
 		 */
 		atomic_store_explicit(rec, __byteor_rec_pack(t, k, q->tag),
 				      memory_order_release);
+		BYTEOR_CRASHPOINT("mpsc.tx.after_record");
 		/*
 		 * Acquire on success too: whatever the producer that wrote
 		 * the tail we replace did before its CAS is ordered before
@@ -299,6 +295,7 @@ static inline int __byteor_mpsc_claim(struct __byteor_mpsc *q,
 			break;
 		fresh = false;
 	}
+	BYTEOR_CRASHPOINT("mpsc.tx.after_cas");
 	q->first = t;
 	q->claimed = k;
 	for (i = 0; i < k; i++) {
@@ -323,7 +320,8 @@ static inline int __byteor_mpsc_publish(struct __byteor_mpsc *q,
 		for (i = 0; i < n; i++)
 			if (__BYTEOR_UNLIKELY(s[i].len > q->slot_size))
 				return -EINVAL;
-	for (i = 0; i < n; i++)
+	BYTEOR_CRASHPOINT("mpsc.tx.before_publish");
+	for (i = 0; i < n; i++) {
 		/*
 		 * Release: pairs with the consumer's acquire load of this
 		 * header in __byteor_mpsc_peek(): the payload is written.
@@ -332,8 +330,24 @@ static inline int __byteor_mpsc_publish(struct __byteor_mpsc *q,
 				      __byteor_mpsc_hdr(q->first + i,
 							s ? s[i].len : q->slot_size),
 				      memory_order_release);
+		if (i + 1 < n)
+			BYTEOR_CRASHPOINT("mpsc.tx.mid_publish");
+	}
 	q->first += n;
 	q->claimed -= n;
+	if (n && !q->claimed) {
+		BYTEOR_CRASHPOINT("mpsc.tx.before_clear");
+		/*
+		 * The whole claim is published: clear the record, so it
+		 * never covers positions again (32-bit start, events_pvt.h).
+		 * Release: pairs with the consumer's acquire load of the
+		 * record in mpsc_orphaned(): one that sees it cleared sees
+		 * our headers too, and its second look at the header finds
+		 * the event.
+		 */
+		atomic_store_explicit(&q->ctl->rec[__byteor_rec_index(q->p)], 0,
+				      memory_order_release);
+	}
 	__byteor_ec_notify(&q->ctl->data);
 	return (int)n;
 }
@@ -381,6 +395,7 @@ static inline int __byteor_mpsc_peek(struct __byteor_mpsc *q,
 /* Move head to @pos (consume or skip): release store, wake producers. */
 static inline void __byteor_mpsc_advance(struct __byteor_mpsc *q, __u64 pos)
 {
+	BYTEOR_CRASHPOINT("mpsc.rx.before_advance");
 	q->pos = pos;
 	/*
 	 * Release: pairs with the producers' acquire load of head in
