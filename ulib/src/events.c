@@ -887,15 +887,11 @@ int byteor_events_snapshot(const struct byteor_events *e, unsigned int queue,
 	}
 	s->consumer_alive = __byteor_claim_alive(e->reg, cclaim);
 	if (s->flags & BYTEOR_EVENTS_SNAP_F_MPSC) {
-		s->consumer_waiters = atomic_load_explicit(&mc->data.waiters,
-							   memory_order_relaxed);
-		s->producer_waiters = atomic_load_explicit(&mc->room.waiters,
-							   memory_order_relaxed);
+		s->consumer_waiters = __byteor_ec_waiters(&mc->data);
+		s->producer_waiters = __byteor_ec_waiters(&mc->room);
 	} else {
-		s->consumer_waiters = atomic_load_explicit(&sc->data.waiters,
-							   memory_order_relaxed);
-		s->producer_waiters = atomic_load_explicit(&sc->room.waiters,
-							   memory_order_relaxed);
+		s->consumer_waiters = __byteor_ec_waiters(&sc->data);
+		s->producer_waiters = __byteor_ec_waiters(&sc->room);
 	}
 	s->skipped = atomic_load_explicit(&cons->skipped, memory_order_relaxed);
 	s->producer_attaches = atomic_load_explicit(&prod->attaches,

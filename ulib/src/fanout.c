@@ -748,8 +748,7 @@ int byteor_fanout_snapshot(const struct byteor_fanout *f,
 			gate = cs->next_seq;
 		cs->alive = fo_alive(f, 1 + i);
 		cs->pid = fo_claim_pid(f, 1 + i);
-		cs->waiters = atomic_load_explicit(&c->data.waiters,
-						   memory_order_relaxed);
+		cs->waiters = __byteor_ec_waiters(&c->data);
 		cs->attaches = atomic_load_explicit(&c->side.attaches,
 						    memory_order_relaxed);
 		cs->parks = atomic_load_explicit(&c->side.parks,
@@ -761,10 +760,8 @@ int byteor_fanout_snapshot(const struct byteor_fanout *f,
 	s->router_alive = fo_alive(f, __byteor_fo_router_claim(f));
 	s->producer_pid = fo_claim_pid(f, 0);
 	s->router_pid = fo_claim_pid(f, __byteor_fo_router_claim(f));
-	s->producer_waiters = atomic_load_explicit(&f->pc->room.waiters,
-						   memory_order_relaxed);
-	s->router_waiters = atomic_load_explicit(&f->pc->data.waiters,
-						 memory_order_relaxed);
+	s->producer_waiters = __byteor_ec_waiters(&f->pc->room);
+	s->router_waiters = __byteor_ec_waiters(&f->pc->data);
 	s->producer_parks = atomic_load_explicit(&f->pc->side.parks,
 						 memory_order_relaxed);
 	s->router_parks = atomic_load_explicit(&f->rc->side.parks,

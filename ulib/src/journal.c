@@ -877,7 +877,7 @@ int byteor_journal_snapshot(const struct byteor_journal *j,
 						     memory_order_relaxed);
 	s->subscriber_attaches = atomic_load_explicit(&c->subs.attaches,
 						      memory_order_relaxed);
-	s->waiters = atomic_load_explicit(&c->data.waiters, memory_order_relaxed);
+	s->waiters = __byteor_ec_waiters(&c->data);
 	s->parks = atomic_load_explicit(&c->subs.parks, memory_order_relaxed);
 	s->corrupt = atomic_load_explicit(&c->corrupt, memory_order_relaxed);
 	if (j->role == BYTEOR_ROLE_PRODUCER) {

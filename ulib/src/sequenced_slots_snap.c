@@ -41,8 +41,7 @@ int byteor_sequenced_slots_snapshot(const struct byteor_sequenced_slots *h,
 	s->stages = h->nstages;
 	s->removed_mask = removed;
 	s->terminal_mask = h->terminal;
-	s->cursor_waiters = atomic_load_explicit(&h->prod->cursor_ec.waiters,
-						 memory_order_relaxed);
+	s->cursor_waiters = __byteor_ec_waiters(&h->prod->cursor_ec);
 	s->producer_alive = __byteor_claim_alive(h->reg, 0);
 	s->producer_pid = seq_claim_pid(h->reg, 0);
 	s->producer_attaches = atomic_load_explicit(&h->prod->attaches,
@@ -64,8 +63,7 @@ int byteor_sequenced_slots_snapshot(const struct byteor_sequenced_slots *h,
 		t->removed = !!(removed & (1U << i));
 		t->terminal = !!(h->terminal & (1U << i));
 		t->deps = h->deps[i];
-		t->waiters = atomic_load_explicit(&ctl->ec.waiters,
-						  memory_order_relaxed);
+		t->waiters = __byteor_ec_waiters(&ctl->ec);
 		t->pid = seq_claim_pid(h->reg, 1 + i);
 		t->attaches = atomic_load_explicit(&ctl->attaches,
 						   memory_order_relaxed);

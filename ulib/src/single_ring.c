@@ -507,10 +507,8 @@ int byteor_single_ring_snapshot(const struct byteor_single_ring *r,
 		s->flags |= BYTEOR_SNAP_F_CORRUPT;
 	s->capacity = (__u32)r->q.cap;
 	s->slot_size = r->q.slot_size;
-	s->consumer_waiters = atomic_load_explicit(&ctl->data.waiters,
-						   memory_order_relaxed);
-	s->producer_waiters = atomic_load_explicit(&ctl->room.waiters,
-						   memory_order_relaxed);
+	s->consumer_waiters = __byteor_ec_waiters(&ctl->data);
+	s->producer_waiters = __byteor_ec_waiters(&ctl->room);
 	s->producer_alive = __byteor_claim_alive(r->reg, 0);
 	s->consumer_alive = __byteor_claim_alive(r->reg, 1);
 	s->producer_pid = claim_pid(r->reg, 0);

@@ -105,10 +105,13 @@
 #include <linux/membarrier.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <byteor/crashpoint.h>
 
 #include "wait_pvt.h"
 
@@ -477,14 +480,94 @@ void __byteor_waiter_stats(const struct __byteor_waiter *w,
 /* ------------------------------------------------------------------------
  * Notify (slow half) and wait.
  */
+/* Is thread @tid gone (dead, or a zombie nobody reaped yet)? */
+static int tid_dead(pid_t tid)
+{
+	char path[40], buf[256], *p;
+	int fd, saved = errno;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+
+		errno = saved;
+		if (err == ENOENT)
+			return 1;
+		/* No /proc here: the signal probe (a zombie looks alive). */
+		return __byteor_sys(SYS_kill, tid, 0, 0, 0, 0, 0) == -ESRCH;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	errno = saved;
+	if (n <= 0)
+		return 1;	/* exited between open and read */
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* the state follows the command name */
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+int __byteor_ec_reap(struct __byteor_ec *ec)
+{
+	int i, freed = 0;
+	uint32_t o;
+
+	for (i = 0; i < __BYTEOR_EC_SLOTS; i++) {
+		o = atomic_load_explicit(&ec->owner[i], memory_order_relaxed);
+		if (!o || (int32_t)o <= 0 || !tid_dead((pid_t)o))
+			continue;
+		/*
+		 * Take the slot from the dead holder: only one checker wins,
+		 * and a live waiter never loses a slot it holds (its tid
+		 * cannot be dead while it runs).  Then drop its bit, which a
+		 * holder that died before setting it never set (a no-op),
+		 * and free the slot for the next waiter.  Relaxed: the bit
+		 * only ever costs or saves a system call, it orders nothing.
+		 */
+		if (!atomic_compare_exchange_strong_explicit(&ec->owner[i], &o,
+				__BYTEOR_EC_REAPING, memory_order_relaxed,
+				memory_order_relaxed))
+			continue;
+		atomic_fetch_and_explicit(&ec->waiters, ~(1U << i),
+					  memory_order_relaxed);
+		atomic_store_explicit(&ec->owner[i], 0, memory_order_relaxed);
+		freed++;
+	}
+	return freed;
+}
+
+/* When this process last checked liveness after a wake that woke nobody. */
+static _Atomic long long last_reap_ns = LLONG_MIN / 2;
+#define REAP_EVERY_NS	1000000LL
+
 void __byteor_ec_wake(struct __byteor_ec *ec)
 {
+	long long now, last;
+	int woke;
+
 	/*
 	 * N4.  Release: the caller's publish (N1) before the new seq.  Pairs
 	 * with the acquire load of seq in park_loop() (W3).
 	 */
 	atomic_fetch_add_explicit(&ec->seq, 1, memory_order_release);
-	__byteor_futex_wake(&ec->seq, INT_MAX);
+	woke = __byteor_futex_wake(&ec->seq, INT_MAX);
+	if (woke != 0)
+		return;
+	/*
+	 * Announced waiters, none parked: they are between W1 and W5 (they
+	 * will see our publish in W4 or our seq in FUTEX_WAIT), or dead.
+	 * The liveness check frees the dead ones' slots, so publishes
+	 * return to no system call.  Rate-limited: a live waiter that keeps
+	 * announcing must not turn every publish into /proc reads.
+	 */
+	now = __byteor_now_ns();
+	last = atomic_load_explicit(&last_reap_ns, memory_order_relaxed);
+	if (now - last < REAP_EVERY_NS ||
+	    !atomic_compare_exchange_strong_explicit(&last_reap_ns, &last, now,
+			memory_order_relaxed, memory_order_relaxed))
+		return;
+	__byteor_ec_reap(ec);
 }
 
 /* The same, for the inline notify: @waiters is an eventcount's count. */
@@ -581,18 +664,48 @@ done:
 }
 
 /*
+ * W1 for one eventcount: take a free slot and set its bit, or, with every
+ * slot taken, count in the shared part.  Return: the slot or -1.
+ */
+static int announce_one(struct __byteor_ec *ec, uint32_t tid)
+{
+	uint32_t free_slot;
+	int i;
+
+	for (i = 0; i < __BYTEOR_EC_SLOTS; i++) {
+		free_slot = 0;
+		/*
+		 * Relaxed: the slot is ours before its bit is set (same
+		 * thread, and the seq_cst RMW below orders it for others).
+		 */
+		if (atomic_load_explicit(&ec->owner[i], memory_order_relaxed) ||
+		    !atomic_compare_exchange_strong_explicit(&ec->owner[i],
+				&free_slot, tid, memory_order_relaxed,
+				memory_order_relaxed))
+			continue;
+		BYTEOR_CRASHPOINT("wait.waiter.slot_taken");
+		/* W1: atomic RMW, so no concurrent announce is lost. */
+		atomic_fetch_or_explicit(&ec->waiters, 1U << i,
+					 memory_order_seq_cst);
+		return i;
+	}
+	atomic_fetch_add_explicit(&ec->waiters, __BYTEOR_EC_SHARED_ONE,
+				  memory_order_seq_cst);
+	return -1;
+}
+
+/*
  * W1 + W2 for @n eventcounts.  Return: the longest park slice the
  * barrier allows: -1 (any) or MB_MISSING_SLICE_NS.
  */
-static long long announce(struct __byteor_ec *const *ecs, unsigned int n)
+static long long announce(struct __byteor_ec *const *ecs, unsigned int n,
+			  int *slots, uint32_t tid)
 {
 	unsigned int i;
 	int mode = atomic_load_explicit(&waiter_mb, memory_order_relaxed);
 
-	/* W1: atomic RMW, so the +1 is never lost to a concurrent waiter. */
 	for (i = 0; i < n; i++)
-		atomic_fetch_add_explicit(&ecs[i]->waiters, 1,
-					  memory_order_seq_cst);
+		slots[i] = announce_one(ecs[i], tid);
 	if (mode == MB_YES &&
 	    __byteor_sys(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0,
 			 0, 0, 0) == 0)
@@ -616,14 +729,34 @@ static long long announce(struct __byteor_ec *const *ecs, unsigned int n)
 	return MB_MISSING_SLICE_NS;
 }
 
-static void denounce(struct __byteor_ec *const *ecs, unsigned int n)
+static void denounce(struct __byteor_ec *const *ecs, unsigned int n,
+		     const int *slots, uint32_t tid)
 {
+	struct __byteor_ec *ec;
 	unsigned int i;
 
 	/* W6: nothing is ordered after leaving; only the count matters. */
-	for (i = 0; i < n; i++)
-		atomic_fetch_sub_explicit(&ecs[i]->waiters, 1,
+	for (i = 0; i < n; i++) {
+		ec = ecs[i];
+		if (slots[i] < 0) {
+			atomic_fetch_sub_explicit(&ec->waiters,
+						  __BYTEOR_EC_SHARED_ONE,
+						  memory_order_relaxed);
+			continue;
+		}
+		/*
+		 * A liveness check that took our slot (only possible if it
+		 * saw our tid dead: another pid namespace) also cleared our
+		 * bit; the slot may be another waiter's now.  Leave it be.
+		 */
+		if (atomic_load_explicit(&ec->owner[slots[i]],
+					 memory_order_relaxed) != tid)
+			continue;
+		atomic_fetch_and_explicit(&ec->waiters, ~(1U << slots[i]),
 					  memory_order_relaxed);
+		atomic_store_explicit(&ec->owner[slots[i]], 0,
+				      memory_order_relaxed);
+	}
 }
 
 /* Drop a ring that misbehaved; park through futex(2) from now on. */
@@ -696,11 +829,14 @@ static int park_loop(struct __byteor_ec *const *ecs, unsigned int n,
 		     void *arg, long long deadline)
 {
 	uint32_t vals[__BYTEOR_EC_WAIT_MANY_MAX];
+	int slots[__BYTEOR_EC_WAIT_MANY_MAX];
+	uint32_t tid = (uint32_t)__byteor_sys(SYS_gettid, 0, 0, 0, 0, 0, 0);
 	long long slice, now, until;
 	unsigned int i;
 	int r, ret, sliced;
 
-	slice = announce(ecs, n);
+	slice = announce(ecs, n, slots, tid);
+	BYTEOR_CRASHPOINT("wait.waiter.announced");
 	if (w->park_slice_ns >= 0 && (slice < 0 || w->park_slice_ns < slice))
 		slice = w->park_slice_ns;
 	for (;;) {
@@ -730,18 +866,25 @@ static int park_loop(struct __byteor_ec *const *ecs, unsigned int n,
 			sliced = 1;
 		}
 		w->st.parks++;
+		BYTEOR_CRASHPOINT("wait.waiter.parking");
 		ret = park(w, ecs, vals, n, until);	/* W5 */
+		BYTEOR_CRASHPOINT("wait.waiter.woken");
 		if (ret >= 0 || ret == -EAGAIN) {
 			w->st.wakeups++;
 		} else if (ret == -ETIMEDOUT) {
-			if (sliced)
+			if (sliced) {
 				w->st.slices++;
+				/* The slice is our liveness check too. */
+				for (i = 0; i < n; i++)
+					__byteor_ec_reap(ecs[i]);
+			}
 		} else if (ret != -EINTR) {
 			r = ret;
 			break;
 		}
 	}
-	denounce(ecs, n);
+	BYTEOR_CRASHPOINT("wait.waiter.leaving");
+	denounce(ecs, n, slots, tid);
 	return r;
 }
 

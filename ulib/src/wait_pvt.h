@@ -44,25 +44,71 @@
  *           != 0, before it calls FUTEX_WAKE; waiters park on it with the
  *           value they read before their last readiness check.
  *           Free-running, compared for equality only.
- * @waiters: number of waiters between announcing themselves and leaving the
- *           wait (atomic RMW only).  A notifier reads it after its publish;
- *           non-zero means "make the system call".
+ * @waiters: who is between announcing itself and leaving the wait (atomic
+ *           RMW only): bit i (i < __BYTEOR_EC_SLOTS) a waiter holding slot
+ *           i, and in bits 16..31 a count of waiters that found every slot
+ *           taken (__BYTEOR_EC_SHARED_ONE each).  A notifier reads it after
+ *           its publish; non-zero means "make the system call".
+ * @owner:   slot i's holder, the thread id of the waiter (0 free,
+ *           __BYTEOR_EC_REAPING while a liveness check frees it).
+ *
+ * Dead waiters: a waiter that dies between announcing and leaving would
+ * keep @waiters non-zero for ever, and every later publish would pay a
+ * FUTEX_WAKE.  A slot's bit is set and cleared by the one RMW that
+ * announces and leaves, so the liveness check (__byteor_ec_reap()) can
+ * free exactly the dead holder's bit: no count to get wrong.  Waiters of
+ * the shared count (more than __BYTEOR_EC_SLOTS at once on one
+ * eventcount) cannot be reaped; their death costs wake calls until the
+ * region is re-created, as before.
  *
  * Shared memory is untrusted (DESIGN.md section 7): a peer scribbling here
  * can cause spurious wake-ups, extra system calls or a missed wake-up (a
  * stall bounded by the park slice and the caller's timeout), never an
- * out-of-bounds access: nothing here is used as an index.
+ * out-of-bounds access: nothing here is used as an index, and an @owner is
+ * only ever passed to a liveness probe when it is a positive pid_t.
  */
+#define __BYTEOR_EC_SLOTS		14
+#define __BYTEOR_EC_SLOT_MASK		((1U << __BYTEOR_EC_SLOTS) - 1)
+#define __BYTEOR_EC_SHARED_SHIFT	16
+#define __BYTEOR_EC_SHARED_ONE		(1U << __BYTEOR_EC_SHARED_SHIFT)
+#define __BYTEOR_EC_REAPING		0xffffffffU
+
 struct __byteor_ec {
 	_Atomic uint32_t seq;
 	_Atomic uint32_t waiters;
-	uint32_t pad[14];
+	_Atomic uint32_t owner[__BYTEOR_EC_SLOTS];
 };
 
 _Static_assert(sizeof(struct __byteor_ec) == 64, "ec is one cache line");
 _Static_assert(offsetof(struct __byteor_ec, seq) == 0, "ec seq");
 _Static_assert(offsetof(struct __byteor_ec, waiters) == 4, "ec waiters");
+_Static_assert(offsetof(struct __byteor_ec, owner) == 8, "ec owner");
 _Static_assert(sizeof(_Atomic uint32_t) == 4, "futex words are 32-bit");
+
+/* How many waiters are announced on @ec (snapshots, tests). */
+static inline unsigned int __byteor_ec_waiters(const struct __byteor_ec *ec)
+{
+	uint32_t w = atomic_load_explicit(&ec->waiters, memory_order_relaxed);
+
+	return (unsigned int)__builtin_popcount(w & __BYTEOR_EC_SLOT_MASK) +
+	       (w >> __BYTEOR_EC_SHARED_SHIFT);
+}
+
+/**
+ * __byteor_ec_reap() - the liveness check: free the slots of waiters that
+ * died (or left their thread) while announced on @ec.
+ *
+ * A holder is dead when /proc/<tid>/stat is gone or says zombie/dead, or,
+ * without /proc, when kill(tid, 0) says -ESRCH.  Costs an open+read per
+ * held slot.  Called by a notifier whose FUTEX_WAKE woke nobody (at most
+ * once a millisecond per process) and by parked waiters at each park
+ * slice.  Thread ids are those of the caller's pid namespace: processes
+ * sharing a region must share one (else a live waiter may be freed: it
+ * then misses wake-ups until its park slice, never more).
+ *
+ * Return: the number of slots freed.
+ */
+int __byteor_ec_reap(struct __byteor_ec *ec) __BYTEOR_HIDDEN;
 
 /* futex_waitv(2) and io_uring FUTEX_WAITV take at most this many words. */
 #define __BYTEOR_EC_WAIT_MANY_MAX	128
