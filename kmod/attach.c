@@ -117,9 +117,14 @@ int byteor_attach(struct byteor_file *bf, struct byteor_attach *a,
 	ret = byteor_geometry_match(&r->geometry, &a->geometry);
 	if (ret)
 		goto out_put;
-	ret = byteor_claim_range(r->kind, &r->geometry, a->role, a->queue,
-				 &first, &count);
-	if (ret == -ENOENT)		/* observers, journal subscribers */
+	/*
+	 * An observer claims nothing, but the queue it names (reported back
+	 * as its index) must exist as for a consumer of the layout.
+	 */
+	ret = byteor_claim_range(r->kind, &r->geometry,
+				 observer ? BYTEOR_ROLE_CONSUMER : a->role,
+				 a->queue, &first, &count);
+	if (ret == -ENOENT || (!ret && observer))	/* no claim word */
 		count = 0;
 	else if (ret)
 		goto out_put;

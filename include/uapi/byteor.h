@@ -219,7 +219,7 @@ struct byteor_region_header {
 	__u32 kind;
 	__u32 layout_version;
 	__u64 size;
-	__u64 generation;
+	__u64 generation;	/* grows with every create, also across loads */
 	__u32 uid;
 	__u32 gid;
 	__u32 mode;
@@ -297,6 +297,8 @@ struct byteor_create {
  * for observers, read+write otherwise (EACCES); kind and version (EPROTO);
  * geometry (EBADMSG); role and queue exist in the layout (EINVAL); the
  * role is free (EBUSY).  A file attaches once (EBUSY on a second attach).
+ * An observer claims nothing, but its queue must exist as a consumer's
+ * would (EINVAL); it is returned as its index.
  * ATTACH and DESTROY of one region are ordered: an ATTACH that returns 0
  * bound a region not yet destroyed (its descriptor never has
  * BYTEOR_INFO_F_DESTROYED); one that lost the race fails with ENOENT.

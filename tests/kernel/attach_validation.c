@@ -973,6 +973,21 @@ TEST_F(ring, failed_attach_copy_out_shows_peers_no_dead_peer)
 	EXPECT_EQ(epoch0 + 1, h->claims[0].epoch);
 }
 
+TEST_F(ring, observer_of_a_queue_the_layout_lacks_fails_einval)
+{
+	struct byteor_attach a;
+
+	bt_attach_req(&a, self->name, BYTEOR_ROLE_OBSERVER);
+	a.queue = 1;		/* a single ring has queue 0 only */
+	EXPECT_EQ(-EINVAL, attach_req_fresh(&self->r, &a));
+	a.queue = 0xffffffffU;
+	EXPECT_EQ(-EINVAL, attach_req_fresh(&self->r, &a));
+	a.queue = 0;
+	EXPECT_EQ(0, attach_req_fresh(&self->r, &a));
+	EXPECT_EQ(-1, a.claim);
+	EXPECT_EQ(0U, a.index);
+}
+
 struct churn_arg {
 	const char *name;
 	int ms;
