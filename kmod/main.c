@@ -64,6 +64,8 @@ static int byteor_open(struct inode *inode, struct file *file)
 	if (!bf)
 		return -ENOMEM;
 	mutex_init(&bf->lock);
+	init_waitqueue_head(&bf->wait);
+	INIT_LIST_HEAD(&bf->node);
 	bf->claim = -1;
 	file->private_data = bf;
 	return nonseekable_open(inode, file);

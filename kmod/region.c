@@ -305,7 +305,7 @@ struct byteor_region *byteor_region_prepare(const struct byteor_create *c,
 		return ERR_PTR(-ENOMEM);
 	kref_init(&r->kref);		/* the table's reference */
 	mutex_init(&r->lock);
-	init_waitqueue_head(&r->wait);
+	INIT_LIST_HEAD(&r->files);
 	atomic_set(&r->released, 0);
 	memcpy(r->name, c->name, sizeof(r->name));
 	r->kind = c->kind;

@@ -16,6 +16,7 @@
 
 #include <poll.h>
 #include <stddef.h>
+#include <sys/epoll.h>
 
 /* ---------------------------------------------------------------------
  * One table describes the five ioctls for the generic checks.
@@ -1048,6 +1049,32 @@ TEST_F(ring, attach_racing_destroy_never_binds_a_destroyed_region)
 		       dead, bound, tries);
 	}
 	TH_LOG("%lu tries, %lu bound", tries, bound);
+}
+
+TEST_F(ring, epoll_added_before_attach_is_woken_by_a_peer_death)
+{
+	struct epoll_event ev = { .events = EPOLLPRI };
+	int claim, ep, fd;
+	pid_t pid;
+
+	fd = bt_res_fd(&self->r, bt_open());
+	ASSERT_LE(0, fd);
+	ep = bt_res_fd(&self->r, epoll_create1(EPOLL_CLOEXEC));
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	/* Not attached yet: EPOLLERR, then nothing once attached. */
+	ASSERT_EQ(1, epoll_wait(ep, &ev, 1, 0));
+	EXPECT_NE(0U, ev.events & EPOLLERR);
+	ASSERT_EQ(0, bt_attach(fd, self->name, BYTEOR_ROLE_CONSUMER, NULL));
+	ASSERT_EQ(0, epoll_wait(ep, &ev, 1, 0)) TH_LOG("events %#x", ev.events);
+
+	pid = spawn_holder(&self->r, self->name, BYTEOR_ROLE_PRODUCER, &claim);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(128 + SIGKILL, bt_res_wait(&self->r, pid));
+	ev.events = 0;
+	ASSERT_EQ(1, epoll_wait(ep, &ev, 1, 2000));
+	EXPECT_NE(0U, ev.events & EPOLLPRI);
 }
 
 struct killer {
