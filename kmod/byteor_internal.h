@@ -9,10 +9,11 @@
  *  - struct byteor_region is reference counted: the table holds one
  *    reference while the name is live, every attached file holds one.
  *    region->lock guards the claim state, nr_files, the list of attached
- *    files and the claim words the kernel mirrors into the mapped header.  The last reference frees
- *    the region and drops the backing file; mappings hold that file on
- *    their own, so the memory outlives the region, its files and the
- *    module until the last munmap.
+ *    files and the claim words the kernel mirrors into the mapped header.
+ *    The last reference frees the region and drops the backing file and
+ *    its O_PATH twin; mappings hold the O_PATH file on their own (mmap.c
+ *    says why not the backing file), so the memory outlives the region,
+ *    its files and the module until the last munmap.
  *  - struct byteor_file is one open /dev/byteor.  bf->lock serializes
  *    ATTACH on it; bf->region goes from NULL to a region exactly once
  *    (release store) and is read without the lock (acquire load) by mmap,
