@@ -117,9 +117,14 @@ int byteor_attach(struct byteor_file *bf, struct byteor_attach *a,
 	ret = byteor_geometry_match(&r->geometry, &a->geometry);
 	if (ret)
 		goto out_put;
-	ret = byteor_claim_range(r->kind, &r->geometry, a->role, a->queue,
-				 &first, &count);
-	if (ret == -ENOENT)		/* observers, journal subscribers */
+	/*
+	 * An observer claims nothing, but the queue it names (reported back
+	 * as its index) must exist as for a consumer of the layout.
+	 */
+	ret = byteor_claim_range(r->kind, &r->geometry,
+				 observer ? BYTEOR_ROLE_CONSUMER : a->role,
+				 a->queue, &first, &count);
+	if (ret == -ENOENT || (!ret && observer))	/* no claim word */
 		count = 0;
 	else if (ret)
 		goto out_put;
@@ -148,6 +153,7 @@ int byteor_attach(struct byteor_file *bf, struct byteor_attach *a,
 		}
 	}
 	r->nr_files++;
+	list_add(&bf->node, &r->files);
 	bf->seen_released = atomic_read(&r->released);
 	/* The descriptor of the region as it was bound (not destroyed). */
 	__byteor_region_fill_info(r, &a->info);
@@ -193,6 +199,7 @@ err_unbind:
 		r->claims[claim].epoch--;	/* even again: free */
 		r->nr_claims_held--;
 	}
+	list_del_init(&bf->node);
 	r->nr_files--;
 	mutex_unlock(&r->lock);
 out_put:
@@ -212,17 +219,18 @@ out_unlock:
 void byteor_detach(struct byteor_file *bf)
 {
 	struct byteor_region *r = bf->region;
-	bool dropped = false;
+	struct byteor_file *peer;
 
 	mutex_lock(&r->lock);
+	list_del_init(&bf->node);
+	r->nr_files--;
 	if (bf->claim >= 0) {
 		byteor_claim_drop(r, bf->claim);
-		dropped = true;
+		/* Every other attached file's poll() now says EPOLLPRI. */
+		list_for_each_entry(peer, &r->files, node)
+			wake_up_interruptible_poll(&peer->wait, EPOLLPRI);
 	}
-	r->nr_files--;
 	mutex_unlock(&r->lock);
-	if (dropped)
-		wake_up_interruptible_poll(&r->wait, EPOLLPRI);
 	bf->region = NULL;
 	byteor_region_put(r);
 }
@@ -234,16 +242,18 @@ void byteor_detach(struct byteor_file *bf)
  *
  * Return: EPOLLPRI once a claim of the region was released since this file
  * attached or last asked INFO with BYTEOR_INFO_F_ATTACHED; EPOLLERR on a
- * file that is not attached (there is nothing to wait for).
+ * file that is not attached (there is nothing to wait for yet; the wait is
+ * registered all the same, so an epoll added before ATTACH is woken).
  */
 __poll_t byteor_poll(struct file *file, poll_table *pt)
 {
 	struct byteor_file *bf = file->private_data;
 	struct byteor_region *r = byteor_file_region(file);
 
+	/* Before the attach check: an epoll added before ATTACH waits too. */
+	poll_wait(file, &bf->wait, pt);
 	if (!r)
 		return EPOLLERR;
-	poll_wait(file, &r->wait, pt);
 	/* Ordered after the wakeup's atomic_inc by the waitqueue lock. */
 	if (atomic_read(&r->released) != READ_ONCE(bf->seen_released))
 		return EPOLLPRI;

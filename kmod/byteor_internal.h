@@ -8,11 +8,12 @@
  *    the generation counter.  It nests outside region->lock.
  *  - struct byteor_region is reference counted: the table holds one
  *    reference while the name is live, every attached file holds one.
- *    region->lock guards the claim state, nr_files and the claim words
- *    the kernel mirrors into the mapped header.  The last reference frees
- *    the region and drops the backing file; mappings hold that file on
- *    their own, so the memory outlives the region, its files and the
- *    module until the last munmap.
+ *    region->lock guards the claim state, nr_files, the list of attached
+ *    files and the claim words the kernel mirrors into the mapped header.
+ *    The last reference frees the region and drops the backing file and
+ *    its O_PATH twin; mappings hold the O_PATH file on their own (mmap.c
+ *    says why not the backing file), so the memory outlives the region,
+ *    its files and the module until the last munmap.
  *  - struct byteor_file is one open /dev/byteor.  bf->lock serializes
  *    ATTACH on it; bf->region goes from NULL to a region exactly once
  *    (release store) and is read without the lock (acquire load) by mmap,
@@ -26,6 +27,7 @@
 #include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/rbtree.h>
@@ -69,7 +71,7 @@ struct byteor_region {
 	struct byteor_claim *claims;	/* layout.nr_claims, authoritative */
 
 	atomic_t released;		/* claims dropped by file release */
-	wait_queue_head_t wait;		/* poll(): woken when released moves */
+	struct list_head files;		/* attached byteor_file.node */
 };
 
 struct byteor_file {
@@ -79,6 +81,12 @@ struct byteor_file {
 	s32 claim;			/* claim word held, or -1 */
 	bool observer;			/* read-only role: no writable maps */
 	int seen_released;		/* region->released last reported */
+	/*
+	 * poll() waits here, attached or not, so an epoll set up before
+	 * ATTACH is woken too; woken when a claim of the region is released.
+	 */
+	wait_queue_head_t wait;
+	struct list_head node;		/* in region->files; region->lock */
 };
 
 /* Module parameters (main.c). */

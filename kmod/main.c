@@ -33,7 +33,11 @@ MODULE_PARM_DESC(max_bytes,
 
 unsigned int byteor_max_regions = 64;
 module_param_named(max_regions, byteor_max_regions, uint, 0444);
-MODULE_PARM_DESC(max_regions, "Regions that may exist at once (default 64)");
+MODULE_PARM_DESC(max_regions,
+		 "Regions that may exist at once (default 64, at most 65536)");
+
+/* LIST and debugfs size one buffer by max_regions: keep it sane. */
+#define BYTEOR_MAX_REGIONS_LIMIT	65536U
 
 static int byteor_create_gid = -1;
 module_param_named(create_gid, byteor_create_gid, int, 0644);
@@ -60,6 +64,8 @@ static int byteor_open(struct inode *inode, struct file *file)
 	if (!bf)
 		return -ENOMEM;
 	mutex_init(&bf->lock);
+	init_waitqueue_head(&bf->wait);
+	INIT_LIST_HEAD(&bf->node);
 	bf->claim = -1;
 	file->private_data = bf;
 	return nonseekable_open(inode, file);
@@ -103,6 +109,11 @@ static int __init byteor_init(void)
 	if (byteor_max_bytes < BYTEOR_REGION_ALIGN) {
 		pr_err("max_bytes=%lu is less than one 2 MiB page\n",
 		       byteor_max_bytes);
+		return -EINVAL;
+	}
+	if (byteor_max_regions > BYTEOR_MAX_REGIONS_LIMIT) {
+		pr_err("max_regions=%u is more than %u\n", byteor_max_regions,
+		       BYTEOR_MAX_REGIONS_LIMIT);
 		return -EINVAL;
 	}
 	ret = byteor_region_init();

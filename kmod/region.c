@@ -23,6 +23,7 @@
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/init_task.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/pagemap.h>
@@ -42,7 +43,13 @@ static struct rb_root byteor_table = RB_ROOT;
 static u32 byteor_nr_live;		/* named, created regions */
 static u32 byteor_nr_objects;		/* region objects, named or not */
 static u64 byteor_bytes;		/* their sizes: the max_bytes budget */
-static u64 byteor_generation;		/* bumped by every create */
+/*
+ * Bumped by every create.  Starts at the wall clock in ns at load, not 0:
+ * mappings outlive the module, and a region of a later load must never
+ * repeat a generation an old mapping shows (creates are far slower than
+ * one per ns, so a load's generations stay below the next load's start).
+ */
+static u64 byteor_generation;
 
 static struct vfsmount *byteor_mnt;
 /* The module's own credentials: backing files are the module's, not the caller's. */
@@ -298,7 +305,7 @@ struct byteor_region *byteor_region_prepare(const struct byteor_create *c,
 		return ERR_PTR(-ENOMEM);
 	kref_init(&r->kref);		/* the table's reference */
 	mutex_init(&r->lock);
-	init_waitqueue_head(&r->wait);
+	INIT_LIST_HEAD(&r->files);
 	atomic_set(&r->released, 0);
 	memcpy(r->name, c->name, sizeof(r->name));
 	r->kind = c->kind;
@@ -515,6 +522,7 @@ int byteor_region_init(void)
 	if (!cred)
 		return -ENOMEM;
 	byteor_cred = cred;
+	byteor_generation = ktime_get_real_ns();
 
 	type = get_fs_type("hugetlbfs");
 	if (!type) {

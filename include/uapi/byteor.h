@@ -189,6 +189,17 @@ struct byteor_layout {
  * peers can see at once that a holder is gone: epoch is odd while held and
  * is bumped (to even) when the holder's file is released - also when the
  * process is killed.
+ *
+ * A claim belongs to the attached /dev/byteor file, not to the mapping:
+ * it is released when the last reference to that file goes (close(2) of
+ * every fd of it, in every process a fork(2) or SCM_RIGHTS shared it
+ * with), even if a mapping made through it lives on.  A process that
+ * closes the file and keeps writing through its mapping writes without a
+ * claim, while a new holder may already own the role: the kernel cannot
+ * stop that (mappings outlive the file by design) and the lanes' data is
+ * then as unprotected as any shared memory.  libbyteor never does it: it
+ * unmaps before it closes the file, and it keeps the file open for as long
+ * as the lane handle lives.
  */
 enum byteor_role {
 	BYTEOR_ROLE_PRODUCER = 1,
@@ -219,7 +230,7 @@ struct byteor_region_header {
 	__u32 kind;
 	__u32 layout_version;
 	__u64 size;
-	__u64 generation;
+	__u64 generation;	/* grows with every create, also across loads */
 	__u32 uid;
 	__u32 gid;
 	__u32 mode;
@@ -297,6 +308,8 @@ struct byteor_create {
  * for observers, read+write otherwise (EACCES); kind and version (EPROTO);
  * geometry (EBADMSG); role and queue exist in the layout (EINVAL); the
  * role is free (EBUSY).  A file attaches once (EBUSY on a second attach).
+ * An observer claims nothing, but its queue must exist as a consumer's
+ * would (EINVAL); it is returned as its index.
  * ATTACH and DESTROY of one region are ordered: an ATTACH that returns 0
  * bound a region not yet destroyed (its descriptor never has
  * BYTEOR_INFO_F_DESTROYED); one that lost the race fails with ENOENT.

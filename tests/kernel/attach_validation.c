@@ -16,6 +16,7 @@
 
 #include <poll.h>
 #include <stddef.h>
+#include <sys/epoll.h>
 
 /* ---------------------------------------------------------------------
  * One table describes the five ioctls for the generic checks.
@@ -973,6 +974,21 @@ TEST_F(ring, failed_attach_copy_out_shows_peers_no_dead_peer)
 	EXPECT_EQ(epoch0 + 1, h->claims[0].epoch);
 }
 
+TEST_F(ring, observer_of_a_queue_the_layout_lacks_fails_einval)
+{
+	struct byteor_attach a;
+
+	bt_attach_req(&a, self->name, BYTEOR_ROLE_OBSERVER);
+	a.queue = 1;		/* a single ring has queue 0 only */
+	EXPECT_EQ(-EINVAL, attach_req_fresh(&self->r, &a));
+	a.queue = 0xffffffffU;
+	EXPECT_EQ(-EINVAL, attach_req_fresh(&self->r, &a));
+	a.queue = 0;
+	EXPECT_EQ(0, attach_req_fresh(&self->r, &a));
+	EXPECT_EQ(-1, a.claim);
+	EXPECT_EQ(0U, a.index);
+}
+
 struct churn_arg {
 	const char *name;
 	int ms;
@@ -1033,6 +1049,32 @@ TEST_F(ring, attach_racing_destroy_never_binds_a_destroyed_region)
 		       dead, bound, tries);
 	}
 	TH_LOG("%lu tries, %lu bound", tries, bound);
+}
+
+TEST_F(ring, epoll_added_before_attach_is_woken_by_a_peer_death)
+{
+	struct epoll_event ev = { .events = EPOLLPRI };
+	int claim, ep, fd;
+	pid_t pid;
+
+	fd = bt_res_fd(&self->r, bt_open());
+	ASSERT_LE(0, fd);
+	ep = bt_res_fd(&self->r, epoll_create1(EPOLL_CLOEXEC));
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	/* Not attached yet: EPOLLERR, then nothing once attached. */
+	ASSERT_EQ(1, epoll_wait(ep, &ev, 1, 0));
+	EXPECT_NE(0U, ev.events & EPOLLERR);
+	ASSERT_EQ(0, bt_attach(fd, self->name, BYTEOR_ROLE_CONSUMER, NULL));
+	ASSERT_EQ(0, epoll_wait(ep, &ev, 1, 0)) TH_LOG("events %#x", ev.events);
+
+	pid = spawn_holder(&self->r, self->name, BYTEOR_ROLE_PRODUCER, &claim);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(128 + SIGKILL, bt_res_wait(&self->r, pid));
+	ev.events = 0;
+	ASSERT_EQ(1, epoll_wait(ep, &ev, 1, 2000));
+	EXPECT_NE(0U, ev.events & EPOLLPRI);
 }
 
 struct killer {

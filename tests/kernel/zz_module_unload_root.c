@@ -187,6 +187,51 @@ TEST_F_TIMEOUT(unload, unload_waits_for_files_but_not_for_mappings, 120)
 	EXPECT_EQ(-ENOENT, bt_info(fd, orphan, NULL));
 }
 
+TEST_F_TIMEOUT(unload, generations_keep_growing_across_module_loads, 120)
+{
+	const char *name = bt_res_name(&self->r, "gen");
+	struct byteor_attach a, b;
+	unsigned char *m;
+	int fd;
+
+	fd = bt_res_fd(&self->r, bt_open());
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, bt_create(fd, name, 0, NULL));
+	ASSERT_EQ(0, bt_attach(fd, name, BYTEOR_ROLE_PRODUCER, &a));
+	m = bt_res_map(&self->r, bt_map_rw(fd, a.info.size), a.info.size);
+	ASSERT_NE(MAP_FAILED, m);
+	bt_res_close(&self->r, fd);
+	ASSERT_EQ(0, unload_module());
+	ASSERT_EQ(0, load_module(self->ko, self->params));
+
+	/*
+	 * The old mapping outlived the module: the same name created by the
+	 * new module must not repeat (or go below) the old generation.
+	 */
+	fd = bt_res_fd(&self->r, bt_open());
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, bt_create(fd, name, 0, NULL));
+	ASSERT_EQ(0, bt_attach(fd, name, BYTEOR_ROLE_PRODUCER, &b));
+	EXPECT_EQ(a.info.generation,
+		  ((struct byteor_region_header *)m)->generation);
+	EXPECT_LT(a.info.generation, b.info.generation);
+}
+
+TEST_F_TIMEOUT(unload, absurd_max_regions_is_refused_at_load, 120)
+{
+	char params[600];
+
+	ASSERT_EQ(0, unload_module());
+	snprintf(params, sizeof(params), "%s max_regions=4294967295",
+		 self->params);
+	EXPECT_EQ(-EINVAL, load_module(self->ko, params));
+	EXPECT_EQ(0, bt_module_loaded());
+	snprintf(params, sizeof(params), "%s max_regions=65536", self->params);
+	EXPECT_EQ(0, load_module(self->ko, params));
+	EXPECT_EQ(0, unload_module());
+	ASSERT_EQ(0, load_module(self->ko, self->params));
+}
+
 TEST_F(unload, reloaded_module_serves_a_full_lifecycle)
 {
 	const char *name = bt_res_name(&self->r, "again");
