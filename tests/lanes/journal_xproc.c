@@ -22,6 +22,15 @@
 #define CAP		LE_PICK(1U << 20, 64U << 10)
 #define MAXREC		256U
 #define XJ_TIMEOUT	LE_TIMEOUT_NS
+/*
+ * The resume tests: records [0, RS_FIRST), a subscriber stops after
+ * RS_STOP, then records up to RS_ALL.  ~44 KiB in all: every record stays
+ * retained even in the guest's 64 KiB area, so the successor must read
+ * each one.
+ */
+#define RS_FIRST	200ULL
+#define RS_STOP		123ULL
+#define RS_ALL		300ULL
 
 /* Per-subscriber results, in a shared anonymous mapping. */
 struct xj_result {
@@ -308,7 +317,7 @@ TEST_F(xjr, a_restarted_subscriber_resumes_exactly_where_it_stopped)
 
 	ASSERT_EQ(0, pipe(pfd));
 	ASSERT_EQ(0, byteor_attach_journal_publisher(&o, &pub));
-	for (seq = 0; seq < 1000; seq++)
+	for (seq = 0; seq < RS_FIRST; seq++)
 		ASSERT_EQ(0, byteor_journal_append(pub, (__u32)seq, buf,
 						   xj_fill(buf, seq), NULL));
 	c = le_fork(&self->env);
@@ -318,7 +327,7 @@ TEST_F(xjr, a_restarted_subscriber_resumes_exactly_where_it_stopped)
 
 		if (byteor_attach_journal_subscriber_from(&o, 0, &sub))
 			_exit(2);
-		for (seq = 0; seq < 617; seq++)
+		for (seq = 0; seq < RS_STOP; seq++)
 			if (byteor_journal_read(sub, buf, sizeof(buf), NULL) < 0)
 				_exit(3);
 		pos = byteor_journal_position(sub);
@@ -326,13 +335,15 @@ TEST_F(xjr, a_restarted_subscriber_resumes_exactly_where_it_stopped)
 			_exit(4);
 		_exit(0);
 	}
+	/* Only the child writes: if it dies first, read() says so at once. */
+	close(pfd[1]);
 	ASSERT_EQ(sizeof(stored), read(pfd[0], &stored, sizeof(stored)));
 	EXPECT_EQ(0, le_wait(&self->env, c));
-	for (; seq < 1100; seq++)
+	for (seq = RS_FIRST; seq < RS_ALL; seq++)
 		ASSERT_EQ(0, byteor_journal_append(pub, (__u32)seq, buf,
 						   xj_fill(buf, seq), NULL));
 	ASSERT_EQ(0, byteor_attach_journal_subscriber_from(&o, stored, &sub));
-	for (seq = 617; seq < 1100; seq++) {
+	for (seq = RS_STOP; seq < RS_ALL; seq++) {
 		n = byteor_journal_read(sub, buf, sizeof(buf), &rec);
 		ASSERT_LE(0, n);
 		ASSERT_EQ(NULL, xj_check(buf, n, rec.type, &got));
@@ -342,17 +353,7 @@ TEST_F(xjr, a_restarted_subscriber_resumes_exactly_where_it_stopped)
 	EXPECT_EQ(-EPIPE, byteor_journal_read(sub, buf, sizeof(buf), &rec));
 	byteor_journal_detach(sub);
 	close(pfd[0]);
-	close(pfd[1]);
 }
-
-/*
- * The resume test between processes: records [0, RS_FIRST), a subscriber
- * stops after RS_STOP, then records up to RS_ALL.  ~44 KiB in all: every
- * record stays retained in the area, so the successor must read each one.
- */
-#define RS_FIRST	200ULL
-#define RS_STOP		123ULL
-#define RS_ALL		300ULL
 
 static struct byteor_journal *jr_publisher(const struct le_env *env,
 					   const char *name)
