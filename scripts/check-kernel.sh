@@ -110,6 +110,17 @@ progs=()
 for c in "$tests_src"/*.c; do
 	[ -e "$c" ] && progs+=("$(basename "$c" .c)")
 done
+# The cross-process lane suite shared with the host tests:
+# tests/lanes/<lane>_xproc.c is the guest program lanes_<lane>.
+if [ -z "${BYTEOR_TESTS_DIR:-}" ]; then
+	for c in "$top"/tests/lanes/*_xproc.c; do
+		[ -e "$c" ] || continue
+		c=$(basename "$c" _xproc.c)
+		progs+=("lanes_$c")
+	done
+fi
+# Name order, as the glob gave (zz_module_unload_root stays last).
+mapfile -t progs < <(printf '%s\n' "${progs[@]}" | sort)
 [ ${#progs[@]} -gt 0 ] || give_up "no test programs (*.c) in $tests_src"
 
 # The lane programs (lanes_*) link libbyteor statically: build it first.

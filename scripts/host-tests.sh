@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# Build and run the host tests of libbyteor (tests/host/*.c, userspace
-# backing).  Each program runs under a timeout; its TAP output is shown as
+# Build and run the host tests of libbyteor (tests/host/*.c and the lane
+# suite tests/lanes/*_xproc.c, userspace backing).  Each program runs under a timeout; its TAP output is shown as
 # is; the run ends with exactly one summary line
 #     N passed, N failed[, N skipped]
 # and exits non-zero if anything failed, crashed, timed out or did not

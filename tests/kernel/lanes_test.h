@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * lanes_test.h - helpers of the lanes_*.c programs: libbyteor's lanes
- * between processes on the KERNEL backing (regions made by byteor.ko
- * through byteor_region_create(), attached and mapped by the library).
- * Include instead of byteor_test.h; link libbyteor.a (tests/kernel/Makefile
- * does it for lanes_*).
+ * lanes_test.h - helpers of the guest-only lane programs here (lanes_*.c:
+ * lanes_park, lanes_pages): libbyteor's lanes between processes on the
+ * KERNEL backing (regions made by byteor.ko through byteor_region_create(),
+ * attached and mapped by the library).  Include instead of byteor_test.h;
+ * link libbyteor.a (tests/kernel/Makefile does it for lanes_*).
+ *
+ * The cross-process suite of each lane (lanes_single_ring, lanes_events,
+ * lanes_fanout, lanes_journal, lanes_sequenced_slots) is not here: it is
+ * tests/lanes/<lane>_xproc.c, shared with the host tests, on
+ * tests/lanes/lanes_env.h.
  *
  * Run-length: the guest runs under QEMU TCG, 10-50x slower than native,
  * with 2 vCPUs shared by every process of a test, and each program must
