@@ -159,10 +159,17 @@ proctype stage0()
 
 attach:	/* seq_attach_stage(), stage 0: its barrier is the cursor */
 	alive0 = 1;
+#ifdef TODAY
 	c = cursor;				/* AT_CUR */
 	KILL(attach, alive0 = 0);
 	mn = cursor;				/* seq_eval_consumer(): CE_CUR */
 	KILL(attach, alive0 = 0);
+#endif
+	/*
+	 * (fixed: those two loads are still made, but their values are only
+	 * used on the removed path, which loads the cursor again after
+	 * AT_REJ: left out, a load nobody uses changes no state.)
+	 */
 	rm = removed;				/* AT_RM */
 	if
 	:: !(rm & (1 | 4)) ->
