@@ -33,8 +33,8 @@
  *	BYTEOR_WAIT=auto|spin|yield|park	the strategy
  *	BYTEOR_PARK=io_uring|futex		the parking path
  *	BYTEOR_NOTIFY=fenced			this process's publishers pay
- *		a full fence per publish (~10-30 cycles) instead of being
- *		interrupted (an IPI, microseconds) each time a waiter parks
+ *		a full fence per publish instead of being
+ *		interrupted (an IPI) each time a waiter parks
  *		or re-announces anywhere: for busy-polling isolated cores.
  *		Publishes still make no system call while nobody is parked.
  *

@@ -368,7 +368,7 @@ int __byteor_uring_probe(void) __BYTEOR_HIDDEN;
  * re-announce issues membarrier(GLOBAL_EXPEDITED), an IPI to each CPU
  * running a registered process - busy-polling isolated cores included.
  * fenced: the process does not register and its notifiers pay a full
- * fence (an mfence or locked op, ~10-30 cycles) per publish; waiters
+ * fence (an mfence or locked op; not yet measured) per publish; waiters
  * elsewhere still issue membarrier, but it never reaches this process's
  * CPUs.  No lost wake-up in any mix: a notifier's N2 is either a full
  * fence or (registered) covered by every waiter's membarrier; a waiter's
