@@ -32,6 +32,15 @@
  * Environment (read once per process, used only where the options say AUTO):
  *	BYTEOR_WAIT=auto|spin|yield|park	the strategy
  *	BYTEOR_PARK=io_uring|futex		the parking path
+ *	BYTEOR_NOTIFY=fenced			this process's publishers pay
+ *		a full fence per publish instead of being
+ *		interrupted (an IPI) each time a waiter parks
+ *		or re-announces anywhere: for busy-polling isolated cores.
+ *		Publishes still make no system call while nobody is parked.
+ *
+ * A waiter that dies while parked is freed by the next liveness check (a
+ * publish whose wake-up woke nobody, or a parked waiter's park slice);
+ * after that, publishes make no system call again.
  *
  * A parked thread also wakes every 100 ms to re-check its lane, which is
  * how it notices a peer that died without publishing; an idle consumer

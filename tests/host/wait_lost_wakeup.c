@@ -34,6 +34,7 @@ FIXTURE_VARIANT(lost_wakeup) {
 	int path;
 	int fence;
 	int many;	/* the child waits with __byteor_ec_wait_many() */
+	int child_fence;	/* the child's fence mode, if not @fence */
 };
 
 FIXTURE_VARIANT_ADD(lost_wakeup, io_uring_asym) {
@@ -60,6 +61,19 @@ FIXTURE_VARIANT_ADD(lost_wakeup, futex_waitv_asym) {
 	.path = BYTEOR_PARK_FUTEX, .fence = __BYTEOR_FENCE_ASYM, .many = 1,
 };
 
+FIXTURE_VARIANT_ADD(lost_wakeup, futex_fenced_notify) {
+	.path = BYTEOR_PARK_FUTEX, .fence = __BYTEOR_FENCE_NOTIFY,
+};
+
+FIXTURE_VARIANT_ADD(lost_wakeup, futex_fenced_notify_with_asym_peer) {
+	.path = BYTEOR_PARK_FUTEX, .fence = __BYTEOR_FENCE_NOTIFY,
+	.child_fence = __BYTEOR_FENCE_ASYM,
+};
+
+FIXTURE_VARIANT_ADD(lost_wakeup, io_uring_fenced_notify) {
+	.path = BYTEOR_PARK_IO_URING, .fence = __BYTEOR_FENCE_NOTIFY,
+};
+
 FIXTURE_SETUP(lost_wakeup)
 {
 	ASSERT_EQ(0, byteor_wait_probe(&self->probe));
@@ -69,7 +83,8 @@ FIXTURE_SETUP(lost_wakeup)
 	if (variant->many && variant->path == BYTEOR_PARK_FUTEX &&
 	    !self->probe.futex_waitv)
 		SKIP(return, "futex_waitv(2) unavailable");
-	if (variant->fence == __BYTEOR_FENCE_ASYM && !self->probe.membarrier)
+	if ((variant->fence == __BYTEOR_FENCE_ASYM ||
+	     variant->fence == __BYTEOR_FENCE_NOTIFY) && !self->probe.membarrier)
 		SKIP(return, "membarrier GLOBAL_EXPEDITED unavailable");
 	self->shm = wt_shm_create(&self->fd);
 	ASSERT_NE(NULL, self->shm);
@@ -104,7 +119,9 @@ static int pong_side(int fd, const FIXTURE_VARIANT(lost_wakeup) *variant)
 	uint64_t i;
 	int ret;
 
-	if (!s || __byteor_wait_set_fence(variant->fence) ||
+	if (!s || __byteor_wait_set_fence(variant->child_fence ?
+					  variant->child_fence :
+					  variant->fence) ||
 	    waiter_for(&w, variant->path))
 		return 2;
 	/* wait_many: also park on two lanes nobody publishes on. */

@@ -356,13 +356,32 @@ int __byteor_uring_probe(void) __BYTEOR_HIDDEN;
  * __BYTEOR_FENCE_FULL: notifies fence, waiters skip membarrier (the
  * fallback where the kernel lacks membarrier GLOBAL_EXPEDITED);
  * __BYTEOR_FENCE_ASYM: asymmetric (fails with -EOPNOTSUPP if unavailable).
+ * __BYTEOR_FENCE_NOTIFY: notifies fence, waiters still issue membarrier
+ * (what BYTEOR_NOTIFY=fenced selects, minus the unregistering).
  * Every process sharing a lane must use the same mode, or FULL notifiers
- * with ASYM waiters (always safe).
+ * with ASYM waiters (always safe); NOTIFY mixes with ASYM and NOTIFY.
+ *
+ * NOTIFY MODES (BYTEOR_NOTIFY, per process; see docs/design-notes.md,
+ * "Waiting: dead waiters and notify modes")
+ *
+ * asym (default): notifiers pay a compiler barrier; every park and
+ * re-announce issues membarrier(GLOBAL_EXPEDITED), an IPI to each CPU
+ * running a registered process - busy-polling isolated cores included.
+ * fenced: the process does not register and its notifiers pay a full
+ * fence (an mfence or locked op; not yet measured) per publish; waiters
+ * elsewhere still issue membarrier, but it never reaches this process's
+ * CPUs.  No lost wake-up in any mix: a notifier's N2 is either a full
+ * fence or (registered) covered by every waiter's membarrier; a waiter's
+ * W2 is membarrier (which is a full barrier on its own CPU too) or a full
+ * fence where no process can register.  Dekker needs a full barrier on
+ * both sides: each pair (fenced or asym notifier) x (membarrier waiter)
+ * has one.
  */
 enum {
 	__BYTEOR_FENCE_PROBE = 0,
 	__BYTEOR_FENCE_FULL = 1,
 	__BYTEOR_FENCE_ASYM = 2,
+	__BYTEOR_FENCE_NOTIFY = 3,
 };
 
 int __byteor_wait_set_fence(int mode) __BYTEOR_HIDDEN;
