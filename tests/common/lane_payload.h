@@ -2,7 +2,7 @@
 /*
  * lane_payload.h - the test payload every lane test writes and checks, on
  * the host (tests/host) and in the QEMU guests (tests/kernel/lanes_*), and
- * in the cross-process suite both run (tests/lanes/*_xproc.c).
+ * in the cross-process suite both run (tests/lanes/<lane>_xproc.c).
  *
  * Event @seq of producer @prod: u32 producer, u32 length, u64 seq, then
  * length - 16 bytes of lp_byte(prod, seq, i); the length varies with seq
