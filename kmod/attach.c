@@ -2,7 +2,7 @@
 /*
  * attach.c - binding an open /dev/byteor to a region and a role.
  *
- * ATTACH checks, in this order (DESIGN.md section 4): the name exists; the
+ * ATTACH checks, in this order (docs/design.md section 4): the name exists; the
  * caller may open the region with the access its role needs (mode bits like
  * a file; read for observers, read+write otherwise); kind and version;
  * geometry; the role and queue exist in the layout; an exclusive role is

@@ -5,7 +5,7 @@
  * The module owns named memory regions and hands them out through the misc
  * device /dev/byteor: open it, BYTEOR_IOC_ATTACH to a region and a role,
  * then mmap() it (MAP_SHARED | MAP_POPULATE).  The ABI is
- * include/uapi/byteor.h; the design is DESIGN.md sections 2 to 5.
+ * include/uapi/byteor.h; the design is docs/design.md, sections 2 to 5.
  *
  *	modprobe byteor max_bytes=4G max_regions=64 create_gid=1500
  *

@@ -36,7 +36,7 @@ for f in kmod/*.c kmod/*.h; do
 	case $f in
 	kmod/byteor_compat.h)
 		# The compat header exists to test kernel versions: the module
-		# is built out of tree for several kernels (DESIGN.md section 5).
+		# is built out of tree for several kernels (docs/design.md section 5).
 		# Nowhere else may use LINUX_VERSION_CODE.
 		ignore=(--ignore LINUX_VERSION_CODE)
 		;;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * region_attach - attach validation on the userspace backing, in the
- * DESIGN.md section 4 order: ENOENT, EACCES, EPROTO, EBADMSG, EINVAL, EBUSY.
+ * docs/design.md section 4 order: ENOENT, EACCES, EPROTO, EBADMSG, EINVAL, EBUSY.
  */
 #include "kselftest_harness.h"
 #include "host_test.h"

@@ -3,7 +3,7 @@
  * region_corrupt - a region file whose header was scribbled on (by a buggy
  * or hostile peer) is refused with a clear error, never trusted, never a
  * crash; and scribbling after attach does not change what the attached
- * process uses (DESIGN.md section 7).
+ * process uses (docs/design.md section 7).
  */
 #include "kselftest_harness.h"
 #include "host_test.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * backing_user_attach.c - attach to a region file of the userspace backing,
- * validating like byteor.ko does (DESIGN.md section 4, in order): the name
+ * validating like byteor.ko does (docs/design.md section 4, in order): the name
  * exists (ENOENT); the file opens with the access the role needs - read for
  * observers, read and write otherwise - (EACCES, EPERM); the header is a
  * byteor header of this ABI, of the expected kind and version (EPROTO); it

@@ -9,7 +9,7 @@
  * holds the PRIVATE authoritative descriptor (info): every geometry field
  * and area offset a lane uses for memory safety comes from r->info, never
  * from the mapped header, which any attached writer can scribble on
- * (DESIGN.md section 7).
+ * (docs/design.md section 7).
  */
 #ifndef _BYTEOR_INTERNAL_H
 #define _BYTEOR_INTERNAL_H
@@ -50,7 +50,7 @@ struct __byteor_region {
  *           BYTEOR_ATTACH_OBSERVER) maps read-only and claims nothing
  * @out:     the attached region, on success
  *
- * Checks in DESIGN.md section 4 order.
+ * Checks in docs/design.md section 4 order.
  * Return: 0, or -EINVAL (bad options, name, role or queue), -ENAMETOOLONG,
  * -ENOENT (no such region; kernel backing: /dev/byteor missing),
  * -EACCES/-EPERM, -EPROTO (kind or version), -EBADMSG (geometry or a corrupt

@@ -106,7 +106,7 @@ int __byteor_header_info(const struct byteor_region_header *h,
  * @req:  the request
  * @info: the authoritative descriptor
  *
- * The DESIGN.md section 4 order after name and access: kind and version,
+ * The docs/design.md section 4 order after name and access: kind and version,
  * geometry, role and queue.  The descriptor's own consistency (layout
  * recomputed from its geometry) is checked too, so a kernel that disagrees
  * with this library's geometry rules is refused rather than trusted.

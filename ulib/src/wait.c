@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * wait.c - the eventcount, the wait strategies and the parking probe
- * (DESIGN.md section 8).
+ * (docs/design.md section 8).
  *
  * THE PROTOCOL
  *
@@ -93,7 +93,7 @@
  * different things (several producers of an MPSC queue waiting for room),
  * and a woken waiter that finds nothing just parks again.
  *
- * Trust (DESIGN.md section 7): seq and waiters are in shared memory; a
+ * Trust (docs/design.md section 7): seq and waiters are in shared memory; a
  * peer writing garbage there causes extra wake-ups or system calls, or a
  * missed wake-up that the park slice bounds; nothing read here is used as
  * an address or an index.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * wait_pvt.h - libbyteor's eventcount and waiters (DESIGN.md section 8).
+ * wait_pvt.h - libbyteor's eventcount and waiters (docs/design.md section 8).
  * Private: do not include directly from applications; not installed.
  *
  * A lane puts one struct __byteor_ec per direction that can block (consumer
@@ -61,7 +61,7 @@
  * eventcount) cannot be reaped; their death costs wake calls until the
  * region is re-created, as before.
  *
- * Shared memory is untrusted (DESIGN.md section 7): a peer scribbling here
+ * Shared memory is untrusted (docs/design.md section 7): a peer scribbling here
  * can cause spurious wake-ups, extra system calls or a missed wake-up (a
  * stall bounded by the park slice and the caller's timeout), never an
  * out-of-bounds access: nothing here is used as an index, and an @owner is
