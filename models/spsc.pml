@@ -34,7 +34,7 @@
  *          position re-delivers them after a restart: spin must find the
  *          duplicate.
  *   (none) the fix of branch spsc, commit d339acc ("re-attach keeps a
- *          consumer read ahead by tags"; docs/design-notes.md "SPSC
+ *          consumer read ahead by tags"; docs/design.md "SPSC
  *          recovery", attach rule): a consumer ahead by at most a ring
  *          keeps its position and knows nothing published (peer = its
  *          own position); a producer starts at the consumer's, then after

@@ -48,7 +48,7 @@
  * order, before anything of the new producer).  A consumer killed after
  * peeking but before release leaves those events to its successor, which
  * gets them again (at-least-once across consumer restarts).
- * docs/design-notes.md, "MPSC recovery", has the whole protocol.
+ * docs/design.md, "MPSC recovery", has the whole protocol.
  *
  * Cost: on an SPSC queue, claim, publish, peek and release run inline as
  * for the single ring (byteor/lane_inline.h); on an MPSC queue they are

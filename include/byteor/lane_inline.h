@@ -217,7 +217,7 @@ static inline unsigned char *__byteor_spsc_slot(const struct __byteor_spsc *q,
  * after the tags, proves whole batches and is what room, observers and a
  * producer that writes no tags go by.  The out-of-line peeks (waiting)
  * read tags too, and a consumer attaching keeps a position ahead of the
- * producer's stored one (docs/design-notes.md, "SPSC recovery").  A
+ * producer's stored one (docs/design.md, "SPSC recovery").  A
  * scribbled tag can make a slot look published early: its length is still
  * checked, so the worst case is garbage, never an overrun.
  */

@@ -40,7 +40,7 @@
  * comes within about that long.  Non-blocking calls return -EAGAIN;
  * byteor_single_ring_peer_alive() tells.
  *
- * Killed roles (docs/design-notes.md, "SPSC recovery"): a message is
+ * Killed roles (docs/design.md, "SPSC recovery"): a message is
  * published when its slot's lap tag is stored (byteor/lane_inline.h); the
  * producer's position follows, and the consumer may run ahead of it by
  * tags.  A producer killed before its tag stores loses the slots it had

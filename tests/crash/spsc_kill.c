@@ -5,7 +5,7 @@
  * child process armed with __byteor_crashpoint_arm(); once it died there a
  * replacement is started, and the run must end with every event delivered
  * once, in order, whole (sequence numbers and checked payload bytes), with
- * only what docs/design-notes.md "SPSC recovery" says a killed role may
+ * only what docs/design.md "SPSC recovery" says a killed role may
  * lose, and without a stall.
  *
  * What a kill may lose, by point (the producer restarts at the first

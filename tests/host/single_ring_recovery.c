@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * single_ring_recovery - an SPSC lane's recovery rules with in-slot tags
- * (docs/design-notes.md, "SPSC recovery"), one process: a consumer that
+ * (docs/design.md, "SPSC recovery"), one process: a consumer that
  * re-attaches after its predecessor read ahead of the producer's position
  * by tags starts where that one stopped; the waiting calls deliver what a
  * dead producer tagged but did not count; no lap's tag is 0, so a slot

@@ -299,7 +299,7 @@ static inline int __byteor_spsc_peek(struct __byteor_spsc *q,
  * than a ring apart), the attaching end adopts the peer's position: the
  * lane restarts empty rather than read garbage.  A producer starts after
  * any slots a dead predecessor tagged but did not count in its position.
- * (docs/design-notes.md, "SPSC recovery".)
+ * (docs/design.md, "SPSC recovery".)
  * Observers pass @rw false and
  * write nothing.  @nowait: the handle's calls do not wait by default
  * (attach option timeout_ns 0), so the inline paths may say -EAGAIN.

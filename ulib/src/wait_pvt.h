@@ -361,7 +361,7 @@ int __byteor_uring_probe(void) __BYTEOR_HIDDEN;
  * Every process sharing a lane must use the same mode, or FULL notifiers
  * with ASYM waiters (always safe); NOTIFY mixes with ASYM and NOTIFY.
  *
- * NOTIFY MODES (BYTEOR_NOTIFY, per process; see docs/design-notes.md,
+ * NOTIFY MODES (BYTEOR_NOTIFY, per process; see docs/design.md,
  * "Waiting: dead waiters and notify modes")
  *
  * asym (default): notifiers pay a compiler barrier; every park and
