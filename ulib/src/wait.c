@@ -527,14 +527,34 @@ static int tid_dead(pid_t tid)
 	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
 }
 
+/*
+ * The calling thread's id, asked once per thread (a system call).  Only
+ * the reap uses it: a child of fork() inherits its parent's cached value,
+ * and then at worst skips its parent's slot and asks /proc about its own -
+ * a reap missed or made for nothing, never a live waiter's slot taken.
+ */
+static uint32_t self_tid(void)
+{
+	static __thread uint32_t tid;
+
+	if (!tid)
+		tid = (uint32_t)__byteor_sys(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	return tid;
+}
+
 int __byteor_ec_reap(struct __byteor_ec *ec)
 {
+	uint32_t o, self = self_tid();
 	int i, freed = 0;
-	uint32_t o;
 
 	for (i = 0; i < __BYTEOR_EC_SLOTS; i++) {
 		o = atomic_load_explicit(&ec->owner[i], memory_order_relaxed);
-		if (!o || (int32_t)o <= 0 || !tid_dead((pid_t)o))
+		/*
+		 * Our own slot is alive by definition: a parked waiter's
+		 * slice reaps its eventcount, and asking /proc about itself
+		 * each slice would be most of an idle waiter's CPU.
+		 */
+		if (!o || o == self || (int32_t)o <= 0 || !tid_dead((pid_t)o))
 			continue;
 		/*
 		 * Take the slot from the dead holder: only one checker wins,
