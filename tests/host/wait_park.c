@@ -146,12 +146,21 @@ TEST_F(park, parked_consumer_uses_no_cpu_while_idle)
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	ASSERT_EQ(0, j.ret);
 	EXPECT_LE(900 * MS, j.wall_ns);	/* it started after the sleep did */
-	/* Spinning, a few park-slice re-checks and the wake: well < 5 ms. */
-	EXPECT_GT(5 * MS, j.cpu_ns) {
+	/*
+	 * One spin stage, then parks that each end by a slice or the wake:
+	 * the counters say so exactly.  The CPU bound only catches a spin (a
+	 * spinning waiter burns the whole second); it is loose on purpose, a
+	 * loaded CI host multiplies the cost of each park several-fold.
+	 */
+	EXPECT_LE(j.st.spins, 64ULL + 1024ULL);
+	EXPECT_LE(j.st.yields, 8ULL);
+	EXPECT_LE(1ULL, j.st.parks);
+	EXPECT_LE(j.st.parks, 16ULL);
+	EXPECT_LE(j.st.parks, j.st.slices + j.st.wakeups + 1);
+	EXPECT_GT(100 * MS, j.cpu_ns) {
 		TH_LOG("waiter burnt %.3f ms of CPU in %.3f s", j.cpu_ns / 1e6,
 		       j.wall_ns / 1e9);
 	}
-	EXPECT_LE(1ULL, j.st.parks);
 	EXPECT_EQ((uint32_t)variant->path, j.st.park_path);
 	TH_LOG("idle 1 s: %.3f ms CPU, %llu parks, %llu slices", j.cpu_ns / 1e6,
 	       (unsigned long long)j.st.parks,
