@@ -24,7 +24,12 @@
  * stops routing to it, and it stops gating the producer.  A consumer that
  * re-attaches at the same index starts again at the router's position when
  * it is admitted; messages routed to its dead predecessor and not released
- * are dropped, never delivered twice or half-overwritten.
+ * are dropped, never delivered twice or half-overwritten.  A router that
+ * dies and is replaced: the new one routes on from where the dead one
+ * stopped; no consumer gets a message twice, and in BROADCAST and BY_KEY
+ * modes none is lost; in ROUND_ROBIN and CALLBACK modes the messages of the
+ * batch the dead router was routing (at most BYTEOR_FANOUT_BATCH_MAX) may
+ * reach nobody.
  *
  * Routing modes (struct byteor_fanout_router_options.mode):
  *  - BROADCAST: every member gets every message;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <byteor/crashpoint.h>
 #include "fanout_pvt.h"
 
 #define FO_LIKELY(x)	__builtin_expect(!!(x), 1)
@@ -418,11 +419,13 @@ int byteor_fanout_publish(struct byteor_fanout *f,
 	}
 	f->pos += n;
 	f->claimed -= n;
+	BYTEOR_CRASHPOINT("fanout.tx.before_publish");
 	/*
 	 * Release: pairs with the router's acquire load of P: the messages
 	 * and headers written above are visible before their sequence is.
 	 */
 	atomic_store_explicit(&f->pc->side.pos, f->pos, memory_order_release);
+	BYTEOR_CRASHPOINT("fanout.tx.published");
 	__byteor_ec_notify(&f->pc->data);
 	return (int)n;
 }

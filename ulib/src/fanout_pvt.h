@@ -175,6 +175,13 @@ struct byteor_fanout {
 	__u8 mlist[BYTEOR_MAX_QUEUES];	/* member indices, ascending */
 	__u32 mcount;
 	__u32 rr;			/* round-robin: index into mlist */
+	/*
+	 * A restarted router: member i already has every message below
+	 * resume_until[i] its dead predecessor routed to it (bit i of
+	 * resume_mask; see rt_resume_bounds()).
+	 */
+	__u64 resume_mask;
+	__u64 resume_until[BYTEOR_MAX_QUEUES];
 	int mode;
 	__u64 (*route)(void *arg, const struct byteor_fanout_msg *m,
 		       __u64 members);

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <byteor/crashpoint.h>
 #include "fanout_pvt.h"
 
 #define RT_LIVENESS_NS	((long long)BYTEOR_FANOUT_LIVENESS_MS * 1000000LL)
@@ -32,6 +33,7 @@ static void rt_publish_members(struct byteor_fanout *f)
 
 static void rt_drop(struct byteor_fanout *f, __u32 i)
 {
+	f->resume_mask &= ~(1ULL << i);
 	if (!((f->members >> i) & 1))
 		return;
 	f->members &= ~(1ULL << i);
@@ -49,6 +51,8 @@ static void rt_admit(struct byteor_fanout *f, __u32 i, __u64 gen)
 {
 	struct __byteor_fo_cons *c = __byteor_fo_cons(f, i);
 
+	/* A new generation gets everything from R: nothing to skip. */
+	f->resume_mask &= ~(1ULL << i);
 	/* The consumer reads these only after its acquire of joined. */
 	atomic_store_explicit(&c->side.pos, f->tails[i], memory_order_relaxed);
 	atomic_store_explicit(&c->start, f->rpos, memory_order_relaxed);
@@ -136,6 +140,61 @@ static void rt_liveness(struct byteor_fanout *f)
 			rt_drop(f, i);
 }
 
+/*
+ * A router killed inside rt_route_now() may have stored some members' T_i
+ * (their share of its batch [R, E) appended) and not others', nor R.  Its
+ * successor routes again from R; a member whose T_i was stored must not
+ * get that batch twice.  Entries below T_i name messages below R unless
+ * T_i was stored by the unfinished batch (every finished batch moved R
+ * past its entries), so: if the last entry below T_i names a message at or
+ * above R, member i has its whole share of the batch, which ends at its
+ * rpos_i (stored before T_i).  Re-routing skips i below that.  Modes that
+ * decide the same again (broadcast, by key with the same members) lose
+ * nothing; round-robin and callback decide anew, and a message the dead
+ * router gave only to a member that got the batch reaches nobody
+ * (docs/design.md, "Fanout recovery").
+ */
+static void rt_resume_bounds(struct byteor_fanout *f)
+{
+	struct __byteor_fo_cons *c;
+	__u64 last, end;
+	__u32 i;
+
+	f->resume_mask = 0;
+	for (i = 0; i < f->nq; i++) {
+		if (!((f->members >> i) & 1) || !f->tails[i])
+			continue;
+		c = __byteor_fo_cons(f, i);
+		/* Below T_i: visible since the acquire of T_i in the caller. */
+		last = atomic_load_explicit(&__byteor_fo_queue(f, i)[(f->tails[i] - 1) &
+								       f->mask],
+					    memory_order_relaxed);
+		if (last - f->rpos >= f->cap)
+			continue;	/* below R (or corrupt): nothing to skip */
+		end = atomic_load_explicit(&c->rpos, memory_order_relaxed);
+		if (end - last - 1 >= f->cap || end - f->rpos > f->cap)
+			continue;	/* corrupt: re-route to it (no skip) */
+		f->resume_until[i] = end;
+		f->resume_mask |= 1ULL << i;
+	}
+}
+
+/* Members that already have message @seq (see rt_resume_bounds()). */
+static __u64 rt_resumed(struct byteor_fanout *f, __u64 seq)
+{
+	__u64 m, have = 0;
+	__u32 i;
+
+	for (m = f->resume_mask; m; m &= m - 1) {
+		i = (__u32)__builtin_ctzll(m);
+		if (seq < f->resume_until[i])
+			have |= 1ULL << i;
+		else
+			f->resume_mask &= ~(1ULL << i);
+	}
+	return have;
+}
+
 int __byteor_fo_router_init(struct byteor_fanout *f,
 			    const struct byteor_fanout_router_options *ro)
 {
@@ -165,6 +224,7 @@ int __byteor_fo_router_init(struct byteor_fanout *f,
 			f->members &= ~(1ULL << i);
 	}
 	rt_publish_members(f);
+	rt_resume_bounds(f);
 	atomic_store_explicit(&f->rc->mode, (__u32)f->mode + 1,
 			      memory_order_relaxed);
 	atomic_fetch_add_explicit(&f->rc->side.attaches, 1, memory_order_relaxed);
@@ -248,6 +308,8 @@ static int rt_route_now(struct byteor_fanout *f, unsigned int max)
 		if (!mask)
 			atomic_fetch_add_explicit(&f->rc->side.skipped, 1,
 						  memory_order_relaxed);
+		if (__builtin_expect(f->resume_mask != 0, 0))
+			mask &= ~rt_resumed(f, seq);
 		touched |= mask;
 		while (mask) {
 			i = (__u32)__builtin_ctzll(mask);
@@ -260,6 +322,7 @@ static int rt_route_now(struct byteor_fanout *f, unsigned int max)
 		}
 	}
 	f->rpos = end;
+	BYTEOR_CRASHPOINT("fanout.router.entries_written");
 	for (mask = touched; mask; mask &= mask - 1) {
 		c = __byteor_fo_cons(f, (__u32)__builtin_ctzll(mask));
 		atomic_store_explicit(&c->rpos, end, memory_order_relaxed);
@@ -271,12 +334,14 @@ static int rt_route_now(struct byteor_fanout *f, unsigned int max)
 		atomic_store_explicit(&c->tail,
 				      f->tails[__builtin_ctzll(mask)],
 				      memory_order_release);
+		BYTEOR_CRASHPOINT("fanout.router.tail_stored");
 	}
 	/*
 	 * Release, after every T_i: a producer that acquires this R sees
 	 * each message below it in the queues it went to (fanout_pvt.h).
 	 */
 	atomic_store_explicit(&f->rc->side.pos, end, memory_order_release);
+	BYTEOR_CRASHPOINT("fanout.router.routed");
 	for (mask = touched; mask; mask &= mask - 1)
 		__byteor_ec_notify(&__byteor_fo_cons(f, (__u32)__builtin_ctzll(mask))->data);
 	__byteor_ec_notify(&f->pc->room);
