@@ -27,9 +27,19 @@
  *                              AT_G     (not removed) own gating, kept
  *                              AT_ST    (removed) seq_cst store of gating
  *                              AT_CLR   seq_cst fetch_and of removed
- *                              AT_REJ   (fix only) removed -> rejoining
  *                              AT_GATE  seq_cst load of gate, cursor load,
  *                                       raise to gate, store
+ *       (landed fix)           AT_PROV  seq_cst store of the provisional
+ *                                       gating sequence (the cursor here)
+ *                              AT_JOIN  seq_cst fetch_or of the join bit
+ *                              AT_CLR   seq_cst fetch_and of the removed bit
+ *     seq_join()               J_MIN    seq_cst cursor load (the barrier of
+ *                                       stage 0's dependencies: the cursor)
+ *                              J_CUR    seq_cst cursor load (the bound)
+ *                              J_G      acquire load of its own gating
+ *                              J_GATE   seq_cst load of gate
+ *                              J_ST     seq_cst store of the start
+ *                              J_CLR    seq_cst fetch_and of the join bit
  *     byteor_sequenced_slots_remove_stage()
  *                              REM      fetch_or of removed, only while the
  *                                       stage's claim is free (dead)
@@ -45,25 +55,31 @@
  *          start, processes entries stage 0 will process again after it -
  *          spin must find the dependency violation (or the overrun that
  *          follows it).
- *   (none) fix as designed, to be checked against the code when it lands
- *          (branch seq had not committed it at the time of writing).  A
- *          removed stage's bit has a third state, rejoining (bit 2 + i of
- *          the same word here): the re-attaching stage turns removed into
- *          rejoining in one RMW (AT_REJ), only then loads the cursor for
- *          its start, raises it to gate, stores its gating (AT_ST) and
- *          clears rejoining (AT_CLR); a successor of a stage killed while
- *          rejoining sees the bit and does it all again.  A dependent
- *          re-loads the mask (seq_cst) after its source loads and
- *          evaluates again if it changed, and parks while its dependency
- *          is rejoining; the producer expands a rejoining stage like a
- *          removed one.  Either the dependent's re-load sees the change
- *          (it then waits for the stage), or the stage's cursor load,
- *          after AT_REJ, sees every value the dependent read.
- *          The simpler order "clear the bit first, then compute the
- *          start" is NOT enough: spin finds a stage killed between its
- *          clear and its store, whose successor keeps the stale gating
- *          behind its dependent (that is why the third state exists).
- *
+ *   (none) the fix as landed (ulib/src/sequenced_slots.c
+ *          seq_attach_stage(), seq_join(), seq_eval_consumer()).  The
+ *          removal word has, per stage, a removed bit and a join bit (bit 2
+ *          here for stage 0; 16 + i in the code); readers of the mask (the
+ *          producer, dependents) ignore join bits.  A re-attaching removed
+ *          stage stores a provisional gating sequence (AT_PROV), sets its
+ *          join bit (AT_JOIN), clears its removed bit (AT_CLR), then
+ *          seq_join(): the barrier loaded after the clear, raised to its
+ *          own gating and to gate (each only if not past the cursor),
+ *          stored (J_ST), join bit cleared (J_CLR).  A successor finding
+ *          the join bit set runs seq_join() again.  A dependent re-loads
+ *          the mask after its source loads and evaluates again if it
+ *          changed.  Either its re-load sees the clear (it evaluates with
+ *          stage 0 in), or both its mask loads precede the clear and
+ *          seq_join()'s loads see every value it read.
+ *   NORELOAD  (must fail) the landed fix without the dependent's mask
+ *          re-load: spin finds the dependency violation again.
+ *   NOPROV the landed fix without the provisional gating store: within
+ *          these bounds spin finds no error either.  Here the producer
+ *          never reads stage 0's gating (stage 1, the terminal, is never
+ *          removed) and a dependent that reads the dead stage's stale
+ *          gating after the clear only waits; the provisional value is
+ *          for a producer gating on the re-attaching stage itself (a
+ *          removed terminal expanded to it), which this model leaves out.
+ * models.sh: must-fail -DNORELOAD
  * Abstractions: sequentially consistent interleaving (the seq_cst
  * handshakes are SC in C11 too; the acquire/release pairs are assumed);
  * small sequences (no wrap), 3 entries, ring of 2; one removal; stage 0
@@ -117,7 +133,7 @@ active proctype producer()
 		cursor = pos			/* release: pairs with CE_CUR */
 	:: else ->
 		/* seq_eval_producer() */
-		rm = removed;			/* PE_RM */
+		rm = removed & 3;			/* PE_RM */
 pe_again:
 		mn = pos;
 		/* terminal set {1}, expanded: stage 1 unless removed */
@@ -128,7 +144,7 @@ pe_again:
 			if :: g < mn -> mn = g :: else fi
 		:: else ->
 			if
-			:: !(rm & (1 | 4)) ->
+			:: !(rm & 1) ->
 				g = gating[0];
 				assert(g <= pos);
 				if :: g < mn -> mn = g :: else fi
@@ -136,7 +152,7 @@ pe_again:
 			fi
 		fi;
 		gate = mn;			/* PE_GATE */
-		again = removed;		/* PE_RM2 */
+		again = removed & 3;		/* PE_RM2 */
 		if
 		:: again != rm -> rm = again; goto pe_again
 		:: else
@@ -146,8 +162,8 @@ pe_again:
 		:: else ->
 			/* full: park on the lagging stage until it moves */
 			if
-			:: !(rm & 2) -> (gating[1] != g || removed != rm)
-			:: else -> (gating[0] != g || removed != rm)
+			:: !(rm & 2) -> (gating[1] != g || (removed & 3) != rm)
+			:: else -> (gating[0] != g || (removed & 3) != rm)
 			fi
 		fi
 	od
@@ -159,17 +175,14 @@ proctype stage0()
 
 attach:	/* seq_attach_stage(), stage 0: its barrier is the cursor */
 	alive0 = 1;
-#ifdef TODAY
 	c = cursor;				/* AT_CUR */
 	KILL(attach, alive0 = 0);
+#ifdef TODAY
 	mn = cursor;				/* seq_eval_consumer(): CE_CUR */
 	KILL(attach, alive0 = 0);
+#else
+	mn = c;					/* e.min: the cursor itself */
 #endif
-	/*
-	 * (fixed: those two loads are still made, but their values are only
-	 * used on the removed path, which loads the cursor again after
-	 * AT_REJ: left out, a load nobody uses changes no state.)
-	 */
 	rm = removed;				/* AT_RM */
 	if
 	:: !(rm & (1 | 4)) ->
@@ -182,28 +195,6 @@ attach:	/* seq_attach_stage(), stage 0: its barrier is the cursor */
 		removed = removed & ~1;		/* AT_CLR */
 		KILL(attach, alive0 = 0);
 		pos = mn;
-#else
-		/*
-		 * fixed: removed -> rejoining in one RMW (dependents wait on
-		 * a rejoining stage); the start from a cursor loaded after
-		 * it; then rejoining -> live.  A kill inside leaves the
-		 * stage rejoining: the successor takes this path again.
-		 */
-		removed = (removed & ~1) | 4;	/* AT_REJ */
-		KILL(attach, alive0 = 0);
-		pos = cursor;			/* the barrier, after AT_REJ */
-		KILL(attach, alive0 = 0);
-		pg = gate;
-		c = cursor;
-		if
-		:: pg > pos && pg <= c -> pos = pg
-		:: else
-		fi;
-		gating[0] = pos;		/* AT_ST */
-		KILL(attach, alive0 = 0);
-		removed = removed & ~4;		/* AT_CLR */
-		KILL(attach, alive0 = 0);
-#endif
 		pg = gate;			/* AT_GATE */
 		c = cursor;
 		if
@@ -211,6 +202,40 @@ attach:	/* seq_attach_stage(), stage 0: its barrier is the cursor */
 		:: else
 		fi;
 		gating[0] = pos
+#else
+		if
+		:: rm & 1 ->
+#ifndef NOPROV
+			gating[0] = mn;		/* AT_PROV */
+			KILL(attach, alive0 = 0);
+#endif
+			removed = removed | 4;	/* AT_JOIN */
+			KILL(attach, alive0 = 0);
+			removed = removed & ~1;	/* AT_CLR */
+			KILL(attach, alive0 = 0)
+		:: else			/* join bit set: a re-attach killed half-way */
+		fi;
+		/* seq_join() */
+		pos = cursor;			/* J_MIN */
+		KILL(attach, alive0 = 0);
+		c = cursor;			/* J_CUR */
+		KILL(attach, alive0 = 0);
+		mn = gating[0];			/* J_G */
+		if
+		:: mn > pos && mn <= c -> pos = mn
+		:: else
+		fi;
+		KILL(attach, alive0 = 0);
+		pg = gate;			/* J_GATE */
+		if
+		:: pg > pos && pg <= c -> pos = pg
+		:: else
+		fi;
+		KILL(attach, alive0 = 0);
+		gating[0] = pos;		/* J_ST */
+		KILL(attach, alive0 = 0);
+		removed = removed & ~4		/* J_CLR */
+#endif
 	fi;
 	limit = pos;
 	KILL(attach, alive0 = 0);
@@ -261,20 +286,8 @@ attach:	/* seq_attach_stage(), stage 1, never removed: its own gating */
 		if
 		:: limit == pos ->
 			/* seq_eval_consumer(), set {0} */
-ce_again:			rm = removed;			/* CE_RM */
+ce_again:			rm = removed & 3;		/* CE_RM (join bits ignored) */
 			KILL1(attach);
-#ifndef TODAY
-			if
-			:: rm & 4 ->
-				/* fixed: stage 0 rejoining: park until it is live */
-				if
-				:: removed != rm -> skip
-				:: atomic { kills < KILLS && kills1 < KILLS1 -> kills++; kills1++ }; goto attach
-				fi;
-				goto ce_again
-			:: else
-			fi;
-#endif
 			if
 			:: !(rm & 1) ->
 				g0 = gating[0];		/* CE_G */
@@ -283,9 +296,9 @@ ce_again:			rm = removed;			/* CE_RM */
 			fi;
 			c = cursor;			/* CE_CUR */
 			KILL1(attach);
-#ifndef TODAY
+#if !defined(TODAY) && !defined(NORELOAD)
 			/* fixed: the mask again; changed: evaluate again */
-			rm2 = removed;
+			rm2 = removed & 3;
 			if
 			:: rm2 != rm -> goto ce_again
 			:: else
@@ -303,7 +316,7 @@ ce_again:			rm = removed;			/* CE_RM */
 			:: else ->
 				/* behind us or level: park on the lagging source */
 				if
-				:: (cursor != c || gating[0] != g0 || removed != rm) -> skip
+				:: (cursor != c || gating[0] != g0 || (removed & 3) != rm) -> skip
 				:: atomic { kills < KILLS && kills1 < KILLS1 -> kills++; kills1++ }; goto attach
 				fi;
 				goto next
