@@ -12,6 +12,7 @@
 #   make lint           checkpatch --strict and sparse on kmod/
 #   make abi            libbyteor's ABI against ulib/abi/ (abi-update records)
 #   make bench          benchmarks (never part of check)
+#   make bench-notify   busy lane vs a parking neighbour, notify modes
 #   make soak           every lane, roles killed at random (SOAK_S=1800)
 #   make fuzz           libFuzzer targets, FUZZ_S seconds each (fuzz/README.md)
 #   make fuzz-corpus    the fuzz targets over their committed corpus (in check)
@@ -31,7 +32,7 @@ Q := @
 endif
 
 .PHONY: all deps ulib kmod lint abi abi-update models check check-kernel \
-	check-kernel-debug test test-all run bench soak fuzz fuzz-corpus \
+	check-kernel-debug test test-all run bench bench-notify soak fuzz fuzz-corpus \
 	install uninstall clean
 
 all: ulib
@@ -103,6 +104,15 @@ bench:
 
 soak:
 	$(Q)bash scripts/soak.sh
+
+# A busy lane's round trips with a neighbour parking 1000 times a second,
+# notify mode asym against BYTEOR_NOTIFY=fenced (bench/notify_ipi.c).
+bench-notify: deps ulib
+	$(Q)mkdir -p $(BUILD)/bench
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I$(CURDIR)/include \
+		-o $(BUILD)/bench/notify-ipi bench/notify_ipi.c \
+		$(BUILD)/ulib/libbyteor.a -lpthread
+	$(Q)$(BUILD)/bench/notify-ipi $(NOTIFY_ARGS)
 
 # libFuzzer (clang): fuzz/ targets, built into $(BUILD)/fuzz.
 fuzz: deps
