@@ -94,6 +94,55 @@ TEST_F(seqh, scribbled_cursor_heals_once_the_scribble_stops)
 	byteor_sequenced_slots_detach(p);
 }
 
+/*
+ * A stage's gating sequence scribbled ahead lets the producer overwrite
+ * entries the stage has not done (lost: a scribbler can destroy anything
+ * while it lasts).  Once the scribble stops the lane must carry entries
+ * again without a re-attach: the stage, more than a ring behind a proven
+ * cursor, reports -EBADMSG once and resumes at the oldest entry still in
+ * the ring; the producer, gated by it, goes on.
+ */
+TEST_F(seqh, stage_overrun_through_a_scribbled_gating_resumes_once_it_stops)
+{
+	struct byteor_sequenced_slots *p, *s;
+	const char *why;
+	__u64 first;
+	int ret, i, n;
+
+	ASSERT_EQ(0, st_create_topo(self->d.path, "seq", 8, ST_UNICAST));
+	p = sh_attach(_metadata, self->d.path, BYTEOR_ROLE_PRODUCER, 0);
+	s = sh_attach(_metadata, self->d.path, BYTEOR_ROLE_CONSUMER, 0);
+	sh_publish(_metadata, p, 2);
+	ASSERT_EQ(2, byteor_sequenced_slots_stage_wait(s, 8, &first));
+	ASSERT_EQ(2, byteor_sequenced_slots_stage_advance(s, 2));
+	sh_publish(_metadata, p, 8);
+	/* The stage sees entries 2..9 and has not done them ... */
+	ASSERT_EQ(8, byteor_sequenced_slots_stage_wait(s, 8, &first));
+	ASSERT_EQ(2, first);
+	/* ... when its gating sequence is scribbled to the cursor. */
+	atomic_store(&p->stage[0]->gating, 10);
+	sh_publish(_metadata, p, 8);		/* entries 10..17 over 2..9 */
+
+	/* The scribble stopped: one -EBADMSG at most few, then 10..17. */
+	for (i = 0, ret = -EBADMSG; i < 4 && ret == -EBADMSG; i++)
+		ret = byteor_sequenced_slots_stage_wait(s, 8, &first);
+	ASSERT_EQ(8, ret);
+	ASSERT_EQ(10, first);
+	for (n = 0; n < 8; n++) {
+		why = st_process(byteor_sequenced_slots_entry(s, first + n),
+				 first + n, 0, 0, true);
+		ASSERT_EQ(NULL, why) TH_LOG("entry %d: %s", n, why);
+	}
+	ASSERT_EQ(8, byteor_sequenced_slots_stage_advance(s, 8));
+	/* The producer is gated by the stage again, and goes on. */
+	sh_publish(_metadata, p, 8);
+	EXPECT_EQ(-EAGAIN, byteor_sequenced_slots_producer_claim(p, 1, &first));
+	ASSERT_EQ(8, byteor_sequenced_slots_stage_wait(s, 8, &first));
+	EXPECT_EQ(18, first);
+	byteor_sequenced_slots_detach(s);
+	byteor_sequenced_slots_detach(p);
+}
+
 /* More than 2^63 ahead wraps a signed compare: never "published". */
 TEST_F(seqh, barriers_refuse_a_sequence_far_ahead_with_erange)
 {

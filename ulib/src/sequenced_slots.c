@@ -735,6 +735,38 @@ static void seq_unremove_self(struct byteor_sequenced_slots *h)
 }
 
 /*
+ * We are more than a ring behind our barrier @bar: the producer overwrote
+ * entries we had not done, which only a scribble (of our gating sequence,
+ * say) allows, and nothing moves again by itself once the scribble stops
+ * (we wait for entries that are gone; the producer, gated by us, waits
+ * for us).  If the cursor is proven - the slot header below it names it,
+ * so the producer really wrote there - and our barrier is within a ring
+ * of it, resume at the oldest entry still in the ring (cursor - ring),
+ * store it as our gating sequence (the producer may then claim up to the
+ * cursor again, nothing we are about to read) and report the loss once.
+ * Otherwise stay put: a dependency has to resynchronise first, or the
+ * scribble goes on.  Return: -EBADMSG.
+ */
+static long long seq_resync(struct byteor_sequenced_slots *h, __u64 bar)
+{
+	__u64 c = seq_src_load(h, __BYTEOR_SEQ_SRC_CURSOR), start;
+
+	if (sdiff(bar, c) > 0 || c - bar > h->cap ||
+	    __atomic_load_n(seq_hdr(h, c - 1), __ATOMIC_RELAXED) != c - 1)
+		return -EBADMSG;
+	start = c - h->cap;
+	if (sdiff(start, h->pos) <= 0)
+		return -EBADMSG;
+	h->pos = start;
+	h->limit = start;
+	/* Release: as in seq_advance(); we are done with what is below. */
+	atomic_store_explicit(&h->stage[h->idx]->gating, start,
+			      memory_order_release);
+	__byteor_ec_notify(&h->stage[h->idx]->ec);
+	return -EBADMSG;
+}
+
+/*
  * How many entries from pos the cached barrier covers; refreshes it from
  * shared memory when it covers fewer than @want.  Return: the count, or
  * -EBADMSG (the barrier is more than a ring away from our position).
@@ -757,7 +789,7 @@ static long long seq_stage_avail(struct byteor_sequenced_slots *h,
 		return 0;
 	}
 	if (d > h->cap)
-		return -EBADMSG;
+		return seq_resync(h, e->min);
 	h->limit = e->min;
 	return (long long)d;
 }
@@ -800,7 +832,16 @@ static int seq_stage_wait(struct byteor_sequenced_slots *h, unsigned int max,
 		    h->pos + i)
 			break;
 	*first = h->pos;
-	return i ? (int)i : -EBADMSG;
+	if (__BYTEOR_UNLIKELY(!i)) {
+		/*
+		 * Our entry is not in its slot (overwritten: see
+		 * seq_resync()).  Drop the cached barrier, so the next call
+		 * evaluates again rather than read the same slot for ever.
+		 */
+		h->limit = h->pos;
+		return -EBADMSG;
+	}
+	return (int)i;
 }
 
 static int seq_advance(struct byteor_sequenced_slots *h, unsigned int n)
