@@ -103,7 +103,7 @@ done
 # The exported symbols of the library just built: each has a page too.
 lib=$(ls "$tmp"/usr/local/lib/libbyteor.so.*.*.* 2>/dev/null | head -1 || true)
 if [ -n "$lib" ]; then
-	for s in $(nm -D --defined-only "$lib" | awk '$3 ~ /byteor_/ { print $3 }'); do
+	for s in $(nm -D --defined-only "$lib" | awk '$3 ~ /byteor_/ { sub(/@.*/, "", $3); print $3 }'); do
 		grep -qx -- "$s" <<<"$syms" || covered "$s"
 	done
 else
