@@ -35,10 +35,11 @@ name_section() {
 }
 
 # --- 1. groff: no warning, links resolve ------------------------------------
-rendered=0
+rendered=0 links=0
 for p in "${pages[@]}"; do
 	t=$(so_target "$p")
 	if [ -n "$t" ]; then
+		links=$((links + 1))
 		[ -f "man/$t" ] || err "$p: .so target man/$t does not exist"
 		[ -z "$(so_target "man/$t" 2>/dev/null || true)" ] ||
 			err "$p: .so target man/$t is itself a link"
@@ -135,6 +136,6 @@ left=$(find "$mdir" -type f 2>/dev/null | wc -l)
 [ "$left" = 0 ] || err "make uninstall left $left man page(s) under $mdir"
 
 if [ "$fail" = 0 ]; then
-	echo "man-check: ${#pages[@]} pages ($rendered rendered without a warning), $nsyms functions each with a page, installed and found by man(1): ok"
+	echo "man-check: $rendered pages without a groff warning, $links links; $nsyms functions, each with a page; installed, found by man(1), uninstalled: ok"
 fi
 exit "$fail"
