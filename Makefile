@@ -16,7 +16,8 @@
 #   make soak           every lane, roles killed at random (SOAK_S=1800)
 #   make fuzz           libFuzzer targets, FUZZ_S seconds each (fuzz/README.md)
 #   make fuzz-corpus    the fuzz targets over their committed corpus (in check)
-#   make install        libbyteor, headers, byteorctl (prefix, DESTDIR, ...)
+#   make install        libbyteor, headers, byteorctl, man pages (prefix, DESTDIR, ...)
+#   make man-check      the man pages: groff warnings, every function, install
 #
 # V=1 shows the commands.
 
@@ -33,7 +34,7 @@ endif
 
 .PHONY: all deps ulib kmod lint abi abi-update models check check-kernel \
 	check-kernel-debug test test-all run bench bench-notify soak fuzz fuzz-corpus \
-	install uninstall clean
+	install uninstall clean man-check
 
 all: ulib
 
@@ -90,7 +91,12 @@ check-kernel-debug: deps
 		echo "check-kernel-debug: no cached debug kernel; 'make check-kernel KVER=6.12-debug' builds it (see README)"; \
 	fi
 
-check: deps lint abi models test-all check-kernel check-kernel-debug
+# The man pages of man/ (scripts/man-check.sh): no groff warning, a page
+# for every public function, installed by `make install`.
+man-check: deps
+	$(Q)bash scripts/man-check.sh
+
+check: deps lint abi man-check models test-all check-kernel check-kernel-debug
 
 # The demo needs only a compiler and make: deps.sh --build installs just those
 # (as root; otherwise it names the missing packages).
