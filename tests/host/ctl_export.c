@@ -394,4 +394,71 @@ TEST_F(ex, node_exporter_textfile_collector_serves_the_exact_series)
 	EXPECT_TRUE(WIFEXITED(st) || WIFSIGNALED(st));
 }
 
+/* ---- stat --all, watch rates -------------------------------------------- */
+
+TEST_F(ex, stat_all_prints_every_region_and_the_journal_subscribers)
+{
+	HT_SETUP_SKIPPED();
+	ASSERT_EQ(0, ht_sh("%s stat --all --backing user --dir %s > %s",
+			   self->ctl, self->d.path, self->out));
+	ht_sh("sed 's/^/# /' %s", self->out);
+	EXPECT_TRUE(OUT_HAS("^ring: single-ring v1, 1024 slots"));
+	EXPECT_TRUE(OUT_HAS("^log: journal, 4096 bytes"));
+	EXPECT_TRUE(OUT_HAS("^  subscriber 0  pos 80  lag 120 bytes  read 2  "
+			    "lapped 0  alive pid [0-9]*$"));
+	if (ht_sh("python3 -c 'import json' 2>/dev/null"))
+		SKIP(return, "python3 is needed to parse the JSON output");
+	ASSERT_EQ(0, ht_sh("%s stat --all --json --backing user --dir %s > %s",
+			   self->ctl, self->d.path, self->out));
+	/* JSON lines: one object per region, in name order. */
+	EXPECT_EQ(0, ht_sh("python3 -c \"import json, sys; "
+			   "d = [json.loads(l) for l in open(sys.argv[1])]; "
+			   "s = d[0]['subscribers']['registered'][0]; "
+			   "sys.exit(0 if [x['name'] for x in d] == ['log', 'ring'] "
+			   "and s['slot'] == 0 and s['pos'] == 80 and s['lag'] == 120 "
+			   "and s['alive'] is True and s['read'] == 2 else 1)\" %s",
+			   self->out));
+	EXPECT_EQ(2, ht_sh("%s stat --all ring --backing user --dir %s 2>/dev/null",
+			   self->ctl, self->d.path));
+}
+
+TEST_F(ex, watch_prints_deltas_and_rates_between_refreshes)
+{
+	char path[HT_PATH * 2];
+	int i, st;
+	__u64 v;
+
+	HT_SETUP_SKIPPED();
+	snprintf(path, sizeof(path), "%s/.watch", self->d.path);
+	self->child = fork();
+	ASSERT_LE(0, self->child);
+	if (!self->child) {
+		if (!freopen(path, "w", stdout))
+			_exit(99);
+		execl(self->ctl, self->ctl, "watch", "ring", "--interval", "2",
+		      "--count", "2", "--backing", "user", "--dir", self->d.path,
+		      (char *)NULL);
+		_exit(98);
+	}
+	/* After the first refresh (flushed), consume 10: the second shows them. */
+	for (i = 0; i < 1000; i++) {
+		if (!ht_sh("grep -qs 'rates: from the next refresh on' %s", path))
+			break;
+		usleep(10 * 1000);
+	}
+	ASSERT_LT(i, 1000);
+	for (i = 0; i < 10; i++)
+		ASSERT_EQ(8, byteor_single_ring_recv(self->rx, &v, sizeof(v)));
+	st = ht_wait(self->child);
+	self->child = 0;
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(0, WEXITSTATUS(st));
+	ht_sh("sed 's/^/# /' %s", path);
+	EXPECT_EQ(0, ht_sh("grep -q '^  rates over [0-9.]* s:$' %s", path));
+	EXPECT_EQ(0, ht_sh("grep -q '^    producer 0 *+0 msg *0.0 msg/s  parks +0 (0.0/s)$' %s",
+			   path));
+	EXPECT_EQ(0, ht_sh("grep -q '^    consumer 0 *+10 msg *[0-9.]* msg/s  parks +0 "
+			   "(0.0/s)  lag 60 -> 50 (-10)$' %s", path));
+}
+
 TEST_HARNESS_MAIN
