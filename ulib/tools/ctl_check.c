@@ -566,13 +566,18 @@ int __byteorctl_check(int argc, char **argv)
 		t1 = a.warn_stall > 0 ? a.warn_stall : a.max_stall;
 		t2 = a.max_stall > 0 ? a.max_stall : t1;
 		ck_sleep_until(first.at + (long long)(t1 * 1e9));
-		if (ck_take(&a, &last))
-			return CK_UNKNOWN;
-		if (t2 > t1 && ck_any_stalled(&first, &last)) {
+		ret = ck_take(&a, &last);
+		if (!ret && t2 > t1 && ck_any_stalled(&first, &last)) {
 			free(last.m);
+			last.m = NULL;
 			ck_sleep_until(first.at + (long long)(t2 * 1e9));
-			if (ck_take(&a, &last))
-				return CK_UNKNOWN;
+			ret = ck_take(&a, &last);
+		}
+		if (ret) {
+			printf("BYTEOR UNKNOWN - cannot list the regions: %s\n",
+			       byteor_strerror(ret));
+			free(first.m);
+			return CK_UNKNOWN;
 		}
 	} else {
 		last = first;
