@@ -45,7 +45,7 @@
 #define EX_FAIL		1
 #define EX_USAGE	2
 #define EX_REQ_MAX	8192	/* request head bytes read at most */
-#define EX_REQ_MS	5000	/* a client gets this long to send its request */
+#define EX_REQ_MS	5000LL	/* a client gets this long to send its request */
 
 struct ex_args {
 	struct byteor_attach_options o;
@@ -561,12 +561,16 @@ static void http_serve(const struct ex_args *a, int c)
 {
 	char req[EX_REQ_MAX + 1], *buf = NULL;
 	struct pollfd p = { .fd = c, .events = POLLIN };
+	long long deadline = ctl_mono_ns() + EX_REQ_MS * 1000000LL;
 	size_t got = 0, len = 0;
+	long long left;
 	ssize_t r;
 
+	/* One deadline for the whole head: a slow drip cannot hold the loop. */
 	while (got < EX_REQ_MAX) {
-		if (poll(&p, 1, EX_REQ_MS) <= 0)
-			goto out;	/* a silent client: drop it */
+		left = (deadline - ctl_mono_ns()) / 1000000;
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			goto out;	/* a silent or slow client: drop it */
 		r = recv(c, req + got, EX_REQ_MAX - got, 0);
 		if (r <= 0)
 			goto out;
