@@ -430,8 +430,14 @@ void byteor_journal_detach(struct byteor_journal *j)
 	 * leaves an ACTIVE slot behind a dead claim.
 	 */
 	if (j->sub)
+		/*
+		 * Release: pairs with the acquire re-load of state in
+		 * byteor_journal_subscribers() after it found the claim
+		 * dead; the claim's release (unlock, or the kernel's epoch
+		 * bump) comes after this store.
+		 */
 		atomic_store_explicit(&j->sub->state, JR_SUB_FREE,
-				      memory_order_relaxed);
+				      memory_order_release);
 	if (j->waiter_ok)
 		__byteor_waiter_fini(&j->w);
 	__byteor_region_detach(j->reg);
@@ -1032,6 +1038,15 @@ int byteor_journal_subscribers(const struct byteor_journal *j,
 		memset(&x, 0, sizeof(x));
 		x.slot = i;
 		x.alive = __byteor_claim_alive(j->reg, 1 + i);
+		/*
+		 * A clean detach frees the slot before its claim goes: if the
+		 * claim is gone, look again (acquire, pairs with the release
+		 * of FREE in byteor_journal_detach()), so a subscriber that
+		 * detached is never reported dead.
+		 */
+		if (!x.alive && atomic_load_explicit(&s->state, memory_order_acquire) !=
+		    JR_SUB_ACTIVE)
+			continue;
 		x.pid = atomic_load_explicit(&s->pid, memory_order_relaxed);
 		x.position = atomic_load_explicit(&s->pos, memory_order_relaxed);
 		/* Counts since creation: a position past the tail shows lag 0. */
