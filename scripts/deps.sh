@@ -116,6 +116,8 @@ pkgs=(build-essential gcc make pkg-config liburing-dev sparse qemu-system-x86
 pkgs+=(clang libclang-rt-14-dev)
 # groff and man-db for the man pages' check (scripts/man-check.sh).
 pkgs+=(groff man-db)
+# byteorctl export's test reads its metrics back through node_exporter.
+pkgs+=(prometheus-node-exporter)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

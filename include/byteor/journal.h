@@ -303,6 +303,56 @@ BYTEOR_API int byteor_journal_seek(struct byteor_journal *j, __u64 pos);
 BYTEOR_API int byteor_journal_snapshot(const struct byteor_journal *j,
 				       struct byteor_journal_snapshot *s);
 
+/*
+ * struct byteor_journal_subscriber_snap - one registered subscriber, as
+ * its slot shows it (layout version 2; read without locks).
+ * @slot:     0..BYTEOR_JOURNAL_SUBSCRIBERS-1 (claim word 1 + @slot)
+ * @alive:    1 its holder lives, 0 it died without detaching (the slot is
+ *            reported until the next subscriber takes it), < 0 -errno
+ * @pid:      display only
+ * @position: where it reads; @lag = tail - position (bytes)
+ * @lapped, @read, @bad: its counters since it attached
+ * @attaches: subscribers that held this slot since creation
+ */
+struct byteor_journal_subscriber_snap {
+	__u32 slot;
+	__s32 alive;
+	__u32 pid;
+	__u32 reserved0;
+	__u64 position;
+	__u64 lag;
+	__u64 lapped;
+	__u64 read;
+	__u64 bad;
+	__u64 attaches;
+	__u64 reserved[2];
+};
+
+/**
+ * byteor_journal_subscribers() - the registered subscribers of the journal.
+ * @j: any handle of the journal (an observer's is enough)
+ * @v: filled with up to @n of them, in slot order
+ * @n: room at @v (0 to count only)
+ *
+ * A read-write subscriber registers at attach: it takes one of
+ * BYTEOR_JOURNAL_SUBSCRIBERS slots (a claim, released when it detaches or
+ * dies) and shows its position and counters there; the publisher does no
+ * new work for it.  When every slot is taken a subscriber attaches
+ * unregistered, read-only.  Read-only subscribers never register.
+ * Return: the number of registered subscribers (live or dead; may exceed
+ * @n), or -EINVAL (NULL @j, or NULL @v with @n).
+ */
+BYTEOR_API int byteor_journal_subscribers(const struct byteor_journal *j,
+					  struct byteor_journal_subscriber_snap *v,
+					  unsigned int n);
+
+/**
+ * byteor_journal_subscriber_slot() - the slot a subscriber registered in.
+ * Return: 0..BYTEOR_JOURNAL_SUBSCRIBERS-1, or -EINVAL (NULL), -EBADF (not a
+ * subscriber), -ENOENT (unregistered: read-only, or every slot was taken).
+ */
+BYTEOR_API int byteor_journal_subscriber_slot(const struct byteor_journal *j);
+
 /* Private geometry: record area bytes, largest payload. */
 BYTEOR_API unsigned int byteor_journal_capacity(const struct byteor_journal *j);
 BYTEOR_API unsigned int byteor_journal_max_record(const struct byteor_journal *j);

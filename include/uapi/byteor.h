@@ -90,13 +90,19 @@ enum byteor_kind {
 #define BYTEOR_SINGLE_RING_VERSION	1
 #define BYTEOR_EVENTS_CHAIN_VERSION	4
 #define BYTEOR_FANOUT_VERSION		1
-#define BYTEOR_JOURNAL_VERSION		1
+#define BYTEOR_JOURNAL_VERSION		2
 #define BYTEOR_SEQUENCED_SLOTS_VERSION	4
 
 #define BYTEOR_MAX_QUEUES	64	/* events queues, fanout consumers */
 #define BYTEOR_MAX_PRODUCERS	64	/* producers of one MPSC queue */
 #define BYTEOR_MAX_STAGES	16	/* sequenced-slots stages */
 #define BYTEOR_MAX_CLAIMS	192	/* role claim words in the header */
+/*
+ * Journal (version 2): registered subscriber slots.  Subscriber i claims
+ * word 1 + i (the kernel picks a free one, as for MPSC producers) and owns
+ * a 64-byte slot in control blocks 1 and 2, where it shows its position.
+ */
+#define BYTEOR_JOURNAL_SUBSCRIBERS	32
 #define BYTEOR_SLOT_SIZE_MAX	(64U << 10)
 #define BYTEOR_CAPACITY_MAX	(1U << 30)
 
@@ -183,7 +189,9 @@ struct byteor_layout {
  * Exclusive roles are claimed per index: the producer of a single-producer
  * lane, each producer slot of an MPSC queue (the kernel picks a free one),
  * each consumer / stage / subscriber index, the fanout router.  Observers
- * are read-only and never claim.  Journal subscribers are observers.
+ * are read-only and never claim.  A read-write journal subscriber (layout
+ * version 2) claims one of BYTEOR_JOURNAL_SUBSCRIBERS subscriber words, so
+ * its death shows like any role's; read-only subscribers are observers.
  *
  * The claim table in the header mirrors the kernel's private claim state so
  * peers can see at once that a holder is gone: epoch is odd while held and
@@ -561,7 +569,7 @@ static inline __u32 byteor_claim_count(__u32 kind, const struct byteor_geometry 
 	case BYTEOR_KIND_SINGLE_RING:
 		return 2;
 	case BYTEOR_KIND_JOURNAL:
-		return 1;
+		return 1 + BYTEOR_JOURNAL_SUBSCRIBERS;
 	case BYTEOR_KIND_EVENTS_CHAIN:
 		for (q = 0; q < g->queues; q++)
 			n += byteor_queue_producers(g, q);
@@ -578,7 +586,7 @@ static inline __u32 byteor_claim_count(__u32 kind, const struct byteor_geometry 
  * byteor_claim_range - the claim words role @role at @queue may take:
  * [*first, *first + *count).  More than one only for MPSC producers.
  * Return: 0; -EINVAL if the role or queue does not exist in the layout;
- * -ENOENT for a role that never claims (observer, journal consumer).
+ * -ENOENT for a role that never claims (observer).
  */
 static inline int byteor_claim_range(__u32 kind, const struct byteor_geometry *g,
 				     __u32 role, __u32 queue, __u32 *first,
@@ -598,8 +606,11 @@ static inline int byteor_claim_range(__u32 kind, const struct byteor_geometry *g
 	case BYTEOR_KIND_JOURNAL:
 		if (queue != 0 || role == BYTEOR_ROLE_ROUTER)
 			return -EINVAL;
-		if (role == BYTEOR_ROLE_CONSUMER)
-			return -ENOENT;
+		if (role == BYTEOR_ROLE_CONSUMER) {	/* a subscriber slot */
+			*first = 1;
+			*count = BYTEOR_JOURNAL_SUBSCRIBERS;
+			return 0;
+		}
 		*first = 0;
 		*count = 1;
 		return 0;
@@ -679,7 +690,8 @@ static inline int byteor_layout_compute(__u32 kind, const struct byteor_geometry
 		aux = (__u64)g->queues * g->capacity * sizeof(__u64);
 		break;
 	case BYTEOR_KIND_JOURNAL:
-		blocks = 1;
+		/* the log's control, then 64 bytes per subscriber slot */
+		blocks = 1 + BYTEOR_JOURNAL_SUBSCRIBERS * 64 / BYTEOR_CONTROL_STRIDE;
 		aux = g->capacity;
 		stride = 0;
 		break;

@@ -41,6 +41,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <byteor/crashpoint.h>
 #include <byteor/journal.h>
 #include "internal.h"
@@ -105,6 +106,35 @@ _Static_assert(offsetof(struct __byteor_jr_ctl, data) == 128, "jr data");
 _Static_assert(offsetof(struct __byteor_jr_ctl, subs) == 256, "jr subs");
 _Static_assert(sizeof(struct __byteor_jr_ctl) <= BYTEOR_CONTROL_STRIDE, "jr ctl");
 
+/*
+ * A registered subscriber's slot (layout version 2): 64 bytes, one cache
+ * line each, in control blocks 1 and 2; slot i belongs to whoever holds
+ * claim word 1 + i.  Only its holder writes it, only observers read it,
+ * and the publisher never touches it (no new work on its path).
+ * @state: JR_SUB_ACTIVE from attach to detach; a holder killed leaves it
+ *         ACTIVE with a dead claim, which observers report as dead until
+ *         the next subscriber takes the slot
+ * @pos, @lapped, @read, @bad: the subscriber's own view (relaxed stores,
+ *         statistics: an observer may see them a call late)
+ */
+struct __byteor_jr_sub {
+	_Atomic __u64 pos;
+	_Atomic __u64 lapped;
+	_Atomic __u64 read;
+	_Atomic __u64 bad;
+	_Atomic __u64 attaches;
+	_Atomic __u32 state;
+	_Atomic __u32 pid;
+	__u64 pad[2];
+};
+
+#define JR_SUB_FREE	0U
+#define JR_SUB_ACTIVE	1U
+
+_Static_assert(sizeof(struct __byteor_jr_sub) == 64, "jr sub slot");
+_Static_assert(BYTEOR_JOURNAL_SUBSCRIBERS * sizeof(struct __byteor_jr_sub) ==
+	       2 * BYTEOR_CONTROL_STRIDE, "jr sub slots fill blocks 1 and 2");
+
 struct byteor_journal {
 	__u64 cap;			/* private geometry */
 	__u64 mask;
@@ -119,6 +149,7 @@ struct byteor_journal {
 	/* Subscriber. */
 	__u64 pos;
 	__u64 lapped, read, bad;
+	struct __byteor_jr_sub *sub;	/* registered slot, NULL: unregistered */
 	bool rw;			/* may park (announce on the eventcount) */
 	bool waiter_ok;
 	bool tick;
@@ -210,6 +241,19 @@ static int jr_attach(const struct byteor_attach_options *o, int role,
 	 */
 	ret = __byteor_region_attach(o, BYTEOR_KIND_JOURNAL, BYTEOR_JOURNAL_VERSION,
 				     &want, (__u32)role, &j->reg);
+	if (ret == -EBUSY && role == BYTEOR_ROLE_CONSUMER) {
+		/*
+		 * Every subscriber slot is taken: subscribers are not limited
+		 * in number, so this one attaches unregistered, read-only (it
+		 * polls instead of parking and is invisible to byteorctl).
+		 */
+		struct byteor_attach_options ro = *o;
+
+		ro.flags |= BYTEOR_ATTACH_OBSERVER;
+		ret = __byteor_region_attach(&ro, BYTEOR_KIND_JOURNAL,
+					     BYTEOR_JOURNAL_VERSION, &want,
+					     (__u32)role, &j->reg);
+	}
 	if (ret)
 		goto err_free;
 	g = &j->reg->info.geometry;
@@ -217,8 +261,9 @@ static int jr_attach(const struct byteor_attach_options *o, int role,
 	if (j->reg->info.kind != BYTEOR_KIND_JOURNAL ||
 	    !byteor_is_pow2(g->capacity) || g->capacity < 4096 ||
 	    g->slot_size > g->capacity / 4 ||
-	    l->area_size[BYTEOR_AREA_CONTROL] < sizeof(struct __byteor_jr_ctl) ||
-	    l->area_size[BYTEOR_AREA_AUX] < g->capacity || l->nr_claims < 1) {
+	    l->area_size[BYTEOR_AREA_CONTROL] < 3 * BYTEOR_CONTROL_STRIDE ||
+	    l->area_size[BYTEOR_AREA_AUX] < g->capacity ||
+	    l->nr_claims < 1 + BYTEOR_JOURNAL_SUBSCRIBERS) {
 		ret = -EBADMSG;
 		goto err_detach;
 	}
@@ -286,6 +331,51 @@ int byteor_attach_journal_publisher(const struct byteor_attach_options *o,
 	return 0;
 }
 
+static struct __byteor_jr_sub *jr_sub_slot(const struct byteor_journal *j,
+					    unsigned int i)
+{
+	return (struct __byteor_jr_sub *)
+		__byteor_area(j->reg, BYTEOR_AREA_CONTROL,
+			      BYTEOR_CONTROL_STRIDE + i * sizeof(struct __byteor_jr_sub));
+}
+
+/* Show the subscriber's view in its slot (its own cache line). */
+static void jr_sub_sync(struct byteor_journal *j)
+{
+	struct __byteor_jr_sub *s = j->sub;
+
+	if (!s)
+		return;
+	atomic_store_explicit(&s->pos, j->pos, memory_order_relaxed);
+	atomic_store_explicit(&s->lapped, j->lapped, memory_order_relaxed);
+	atomic_store_explicit(&s->read, j->read, memory_order_relaxed);
+	atomic_store_explicit(&s->bad, j->bad, memory_order_relaxed);
+}
+
+/*
+ * Take the slot of the claim the attach got (claim word 1 + i is slot i;
+ * the claim makes it ours alone): counters from zero, then ACTIVE.
+ */
+static void jr_sub_register(struct byteor_journal *j)
+{
+	struct __byteor_jr_sub *s;
+	int claim = j->reg->claim;
+
+	if (claim < 1 || claim > BYTEOR_JOURNAL_SUBSCRIBERS)
+		return;		/* read-only: unregistered */
+	s = jr_sub_slot(j, (unsigned int)claim - 1);
+	j->sub = s;
+	jr_sub_sync(j);
+	atomic_store_explicit(&s->pid, (__u32)getpid(), memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->attaches, 1, memory_order_relaxed);
+	/*
+	 * Release: pairs with the acquire load of state in
+	 * byteor_journal_subscribers(): an observer that sees ACTIVE sees
+	 * this holder's counters, not the predecessor's.
+	 */
+	atomic_store_explicit(&s->state, JR_SUB_ACTIVE, memory_order_release);
+}
+
 static int jr_attach_sub(const struct byteor_attach_options *o, bool at_tail,
 			 __u64 pos, struct byteor_journal **out)
 {
@@ -313,6 +403,7 @@ static int jr_attach_sub(const struct byteor_attach_options *o, bool at_tail,
 	if (j->rw)
 		atomic_fetch_add_explicit(&j->ctl->subs.attaches, 1,
 					  memory_order_relaxed);
+	jr_sub_register(j);
 	*out = j;
 	return 0;
 }
@@ -333,6 +424,20 @@ void byteor_journal_detach(struct byteor_journal *j)
 {
 	if (!j)
 		return;
+	/*
+	 * A clean detach frees the slot before the claim goes (the claim is
+	 * released by __byteor_region_detach()): only a holder that died
+	 * leaves an ACTIVE slot behind a dead claim.
+	 */
+	if (j->sub)
+		/*
+		 * Release: pairs with the acquire re-load of state in
+		 * byteor_journal_subscribers() after it found the claim
+		 * dead; the claim's release (unlock, or the kernel's epoch
+		 * bump) comes after this store.
+		 */
+		atomic_store_explicit(&j->sub->state, JR_SUB_FREE,
+				      memory_order_release);
 	if (j->waiter_ok)
 		__byteor_waiter_fini(&j->w);
 	__byteor_region_detach(j->reg);
@@ -556,6 +661,7 @@ static int jr_lapped(struct byteor_journal *j,
 		o = t & ~(__u64)(BYTEOR_JOURNAL_ALIGN - 1);
 	j->lapped++;
 	j->pos = o;
+	jr_sub_sync(j);
 	if (rec) {
 		memset(rec, 0, sizeof(*rec));
 		rec->pos = at;
@@ -720,6 +826,11 @@ int byteor_journal_peek_timed(struct byteor_journal *j,
 		return -EBADF;
 	for (;;) {
 		ret = jr_peek_now(j, rec);
+		/* Moved without a record (padding, resync): show it. */
+		if (JR_UNLIKELY(ret && j->sub &&
+				atomic_load_explicit(&j->sub->pos,
+						     memory_order_relaxed) != j->pos))
+			jr_sub_sync(j);
 		if (JR_LIKELY(ret != -EAGAIN) || !timeout_ns)
 			return ret;
 		if (timeout_ns > 0) {
@@ -769,6 +880,11 @@ int byteor_journal_consume(struct byteor_journal *j,
 		return ret;
 	j->pos = rec->next;
 	j->read++;
+	if (j->sub) {
+		/* The subscriber's own line: two plain stores, no fence. */
+		atomic_store_explicit(&j->sub->pos, j->pos, memory_order_relaxed);
+		atomic_store_explicit(&j->sub->read, j->read, memory_order_relaxed);
+	}
 	return 0;
 }
 
@@ -846,6 +962,7 @@ int byteor_journal_seek(struct byteor_journal *j, __u64 pos)
 	if (pos > t)
 		return -ERANGE;
 	j->pos = pos;
+	jr_sub_sync(j);
 	return 0;
 }
 
@@ -898,6 +1015,63 @@ int byteor_journal_snapshot(const struct byteor_journal *j,
 		s->park_path = __byteor_process_park_path();
 	}
 	return 0;
+}
+
+int byteor_journal_subscribers(const struct byteor_journal *j,
+				struct byteor_journal_subscriber_snap *v,
+				unsigned int n)
+{
+	const struct __byteor_jr_sub *s;
+	struct byteor_journal_subscriber_snap x;
+	unsigned int i, found = 0;
+	__u64 t;
+
+	if (!j || (!v && n))
+		return -EINVAL;
+	t = atomic_load_explicit(&j->ctl->tail, memory_order_acquire);
+	for (i = 0; i < BYTEOR_JOURNAL_SUBSCRIBERS; i++) {
+		s = jr_sub_slot(j, i);
+		/* Acquire: pairs with the release of ACTIVE in jr_sub_register(). */
+		if (atomic_load_explicit(&s->state, memory_order_acquire) !=
+		    JR_SUB_ACTIVE)
+			continue;
+		memset(&x, 0, sizeof(x));
+		x.slot = i;
+		x.alive = __byteor_claim_alive(j->reg, 1 + i);
+		/*
+		 * A clean detach frees the slot before its claim goes: if the
+		 * claim is gone, look again (acquire, pairs with the release
+		 * of FREE in byteor_journal_detach()), so a subscriber that
+		 * detached is never reported dead.
+		 */
+		if (!x.alive && atomic_load_explicit(&s->state, memory_order_acquire) !=
+		    JR_SUB_ACTIVE)
+			continue;
+		x.pid = atomic_load_explicit(&s->pid, memory_order_relaxed);
+		x.position = atomic_load_explicit(&s->pos, memory_order_relaxed);
+		/* Counts since creation: a position past the tail shows lag 0. */
+		x.lag = x.position < t ? t - x.position : 0;
+		x.lapped = atomic_load_explicit(&s->lapped, memory_order_relaxed);
+		x.read = atomic_load_explicit(&s->read, memory_order_relaxed);
+		x.bad = atomic_load_explicit(&s->bad, memory_order_relaxed);
+		x.attaches = atomic_load_explicit(&s->attaches,
+						  memory_order_relaxed);
+		if (found < n)
+			v[found] = x;
+		found++;
+	}
+	return (int)found;
+}
+
+int byteor_journal_subscriber_slot(const struct byteor_journal *j)
+{
+	if (!j)
+		return -EINVAL;
+	if (j->role != BYTEOR_ROLE_CONSUMER)
+		return -EBADF;
+	if (!j->sub)
+		return -ENOENT;
+	return j->reg->claim - 1;
 }
 
 unsigned int byteor_journal_capacity(const struct byteor_journal *j)

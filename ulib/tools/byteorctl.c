@@ -55,6 +55,8 @@ static const char usage_text[] =
 "  watch NAME [--interval SECONDS] [--count N]\n"
 "                   stat, refreshed every SECONDS (0.1..60, default 1)\n"
 "                   until N refreshes or SIGINT/SIGTERM (no --json)\n"
+"  check [NAME...]  lag and stall alarms, exit 0/1/2/3 (byteorctl check --help)\n"
+"  export           Prometheus metrics of every region (byteorctl export --help)\n"
 "  remove-stage NAME STAGE\n"
 "                   take dead stage STAGE of sequenced-slots region NAME\n"
 "                   out of gating (fails, busy, while a process holds it)\n"
@@ -696,6 +698,11 @@ int main(int argc, char **argv)
 	/* Likewise `byteorctl watch ...`, in byteorctl_watch.c. */
 	if (!strcmp(c.cmd, "watch"))
 		return __byteorctl_watch(argc - 1, argv + 1);
+	/* The monitoring commands: ctl_check.c, ctl_export.c. */
+	if (!strcmp(c.cmd, "check"))
+		return __byteorctl_check(argc - 1, argv + 1);
+	if (!strcmp(c.cmd, "export"))
+		return __byteorctl_export(argc - 1, argv + 1);
 	fn = find_cmd(c.cmd);
 	if (!fn)
 		return usage_error(c.cmd[0] == '-' ?

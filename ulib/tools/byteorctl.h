@@ -25,5 +25,8 @@ int __byteorctl_stat_fanout(const char *name,
 			    const struct byteor_attach_options *o, int json);
 int __byteorctl_stat_journal(const char *name,
 			     const struct byteor_attach_options *o, int json);
+/* The monitoring commands (ctl_check.c, ctl_export.c). */
+int __byteorctl_check(int argc, char **argv);
+int __byteorctl_export(int argc, char **argv);
 
 #endif /* _BYTEORCTL_H */

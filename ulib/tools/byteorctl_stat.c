@@ -12,6 +12,8 @@
  *	  occupancy 67 / 4096, waiting: consumers 0, producers 0
  *
  * --json prints one object with "schema": "byteor.stat.v1".
+ * `byteorctl stat --all` does it for every region, in name order (with
+ * --json one object per line); exit 1 if any could not be read.
  * Exit status: 0, 1 the region cannot be read, 2 bad usage.
  */
 #include <errno.h>
@@ -19,12 +21,14 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <byteor/events.h>
 #include <byteor/region.h>
 #include <byteor/single_ring.h>
 #include <byteor/wait.h>
 #include "byteorctl.h"
+#include "ctl_metrics.h"
 
 #define STAT_SCHEMA	"byteor.stat.v1"
 #define EXIT_FAIL	1
@@ -35,16 +39,19 @@ struct stat_args {
 	const char *dir;
 	enum byteor_backing backing;
 	bool json;
+	bool all;
 };
 
 static const char stat_usage[] =
-"usage: byteorctl stat NAME [--json] [--backing kernel|user] [--dir DIR]\n"
-"Attach to region NAME read-only and print its lanes' snapshots.\n";
+"usage: byteorctl stat NAME|--all [--json] [--backing kernel|user] [--dir DIR]\n"
+"Attach to region NAME (--all: every region) read-only and print its\n"
+"lanes' snapshots.\n";
 
 static int stat_parse(int argc, char **argv, struct stat_args *a)
 {
 	static const struct option lo[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "backing", required_argument, NULL, 'b' },
 		{ "dir", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -58,6 +65,9 @@ static int stat_parse(int argc, char **argv, struct stat_args *a)
 		switch (c) {
 		case 'j':
 			a->json = true;
+			break;
+		case 'a':
+			a->all = true;
 			break;
 		case 'b':
 			if (!strcmp(optarg, "kernel")) {
@@ -82,6 +92,13 @@ static int stat_parse(int argc, char **argv, struct stat_args *a)
 			return EXIT_USAGE;
 		}
 	}
+	if (a->all && optind < argc) {
+		fprintf(stderr, "byteorctl: stat: --all and a NAME exclude each "
+			"other\n%s", stat_usage);
+		return EXIT_USAGE;
+	}
+	if (a->all)
+		return 0;
 	if (optind >= argc) {
 		fprintf(stderr, "byteorctl: stat: missing NAME\n%s", stat_usage);
 		return EXIT_USAGE;
@@ -323,6 +340,29 @@ int __byteorctl_stat_once(const char *name, const struct byteor_attach_options *
 	return EXIT_FAIL;
 }
 
+/* Every region, in name order: a blank line between (JSON: one per line). */
+static int stat_all(const struct byteor_attach_options *o, bool json)
+{
+	struct byteor_region_info *v = NULL;
+	int i, n, ret = 0;
+
+	n = ctl_list(o, &v);
+	if (n < 0) {
+		fprintf(stderr, "byteorctl: stat --all: %s\n", byteor_strerror(n));
+		return EXIT_FAIL;
+	}
+	if (!n && !json)
+		printf("no regions\n");
+	for (i = 0; i < n; i++) {
+		if (i && !json)
+			printf("\n");
+		if (__byteorctl_stat_once(v[i].name, o, json))
+			ret = EXIT_FAIL;
+	}
+	free(v);
+	return ret;
+}
+
 int __byteorctl_stat(int argc, char **argv)
 {
 	struct stat_args a = { .backing = BYTEOR_BACKING_AUTO };
@@ -335,5 +375,7 @@ int __byteorctl_stat(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.backing = a.backing;
 	o.dir = a.dir;
+	if (a.all)
+		return stat_all(&o, a.json);
 	return __byteorctl_stat_once(a.name, &o, a.json);
 }

@@ -10,6 +10,11 @@
  *	  tail 73400320  oldest 72351808  retained 1048512 bytes  records 917504
  *	  publisher alive pid 4242  attaches 1
  *	  subscribers attached 3  waiting 1  parks 12
+ *	  subscriber 0  pos 73400000  lag 320 bytes  read 917000  lapped 0  alive pid 4250
+ *
+ * A subscriber line per registered subscriber (read-write ones register
+ * in a slot; a killed one shows "dead" until its slot is taken again);
+ * JSON: "subscribers":{..., "registered":[{"slot":0,"pos":...}]}.
  *
  * Called by byteorctl_stat.c as
  *	int __byteorctl_stat_journal(const char *name,
@@ -29,14 +34,21 @@ int __byteorctl_stat_journal(const char *name,
 			     const struct byteor_attach_options *o, int json)
 {
 	struct byteor_attach_options ro = *o;
+	struct byteor_journal_subscriber_snap v[BYTEOR_JOURNAL_SUBSCRIBERS];
 	struct byteor_journal_snapshot s;
 	struct byteor_journal *j;
-	int ret;
+	int i, n = 0, ret;
 
 	ro.flags |= BYTEOR_ATTACH_OBSERVER;
 	ret = byteor_attach_journal_subscriber_tail(&ro, &j);
 	if (!ret) {
 		ret = byteor_journal_snapshot(j, &s);
+		n = ret ? 0 : byteor_journal_subscribers(j, v,
+							 BYTEOR_JOURNAL_SUBSCRIBERS);
+		if (n < 0)
+			ret = n;
+		if (n > BYTEOR_JOURNAL_SUBSCRIBERS)
+			n = BYTEOR_JOURNAL_SUBSCRIBERS;
 		byteor_journal_detach(j);
 	}
 	if (ret) {
@@ -53,7 +65,7 @@ int __byteorctl_stat_journal(const char *name,
 		       ",\"publisher\":{\"alive\":%s,\"pid\":%u,\"attaches\":%"
 		       PRIu64 ",\"corrupt_seen\":%" PRIu64 "},"
 		       "\"subscribers\":{\"attaches\":%" PRIu64 ",\"waiters\":%u,"
-		       "\"parks\":%" PRIu64 "}}\n", name, s.capacity,
+		       "\"parks\":%" PRIu64 ",\"registered\":[", name, s.capacity,
 		       s.max_record, byteor_park_path_name(s.park_path),
 		       s.flags & BYTEOR_JOURNAL_SNAP_F_CORRUPT ? "true" : "false",
 		       (uint64_t)s.tail, (uint64_t)s.oldest, (uint64_t)s.intent,
@@ -63,6 +75,17 @@ int __byteorctl_stat_journal(const char *name,
 		       s.publisher_pid, (uint64_t)s.publisher_attaches,
 		       (uint64_t)s.corrupt, (uint64_t)s.subscriber_attaches,
 		       s.waiters, (uint64_t)s.parks);
+		for (i = 0; i < n; i++)
+			printf("%s{\"slot\":%u,\"pos\":%" PRIu64 ",\"lag\":%" PRIu64
+			       ",\"read\":%" PRIu64 ",\"lapped\":%" PRIu64
+			       ",\"bad\":%" PRIu64 ",\"attaches\":%" PRIu64
+			       ",\"pid\":%u,\"alive\":%s}", i ? "," : "", v[i].slot,
+			       (uint64_t)v[i].position, (uint64_t)v[i].lag,
+			       (uint64_t)v[i].read, (uint64_t)v[i].lapped,
+			       (uint64_t)v[i].bad, (uint64_t)v[i].attaches,
+			       v[i].pid, v[i].alive > 0 ? "true" :
+			       v[i].alive == 0 ? "false" : "null");
+		printf("]}}\n");
 		return 0;
 	}
 	printf("%s: journal, %u bytes, records up to %u bytes\n", name,
@@ -80,6 +103,13 @@ int __byteorctl_stat_journal(const char *name,
 	printf("  subscribers attached %" PRIu64 "  waiting %u  parks %" PRIu64
 	       "\n", (uint64_t)s.subscriber_attaches, s.waiters,
 	       (uint64_t)s.parks);
+	for (i = 0; i < n; i++)
+		printf("  subscriber %u  pos %" PRIu64 "  lag %" PRIu64 " bytes  read %"
+		       PRIu64 "  lapped %" PRIu64 "  %s pid %u\n", v[i].slot,
+		       (uint64_t)v[i].position, (uint64_t)v[i].lag,
+		       (uint64_t)v[i].read, (uint64_t)v[i].lapped,
+		       v[i].alive > 0 ? "alive" : v[i].alive == 0 ? "dead" : "unknown",
+		       v[i].pid);
 	if (s.corrupt)
 		printf("  corrupt values seen: %" PRIu64 "\n", (uint64_t)s.corrupt);
 	printf("  park path of this host: %s\n", byteor_park_path_name(s.park_path));

@@ -9,6 +9,16 @@
  * after a header line with the time, so the output stays readable as a log.
  * It stops after N refreshes (--count), else at SIGINT or SIGTERM (exit 0);
  * a region that disappears, or can no longer be read, ends it with exit 1.
+ *
+ * After each snapshot, the rates since the previous refresh, per role:
+ *
+ *	  rates over 1.00 s:
+ *	    producer 0     +51200 msg          51200.0 msg/s  parks +0 (0.0/s)
+ *	    consumer 0     +51100 msg          51100.0 msg/s  parks +3 (3.0/s)  lag 100 -> 200 (+100)
+ *
+ * (a journal's positions are bytes: "B" and "B/s"; its publisher line adds
+ * records/s).  The first refresh has no previous one; a region re-created
+ * in between (new generation) restarts them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,6 +32,7 @@
 #include <unistd.h>
 #include <byteor/region.h>
 #include "byteorctl.h"
+#include "ctl_metrics.h"
 
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2
@@ -198,6 +209,67 @@ static bool wait_or_signal(const sigset_t *stop, long long deadline)
 	}
 }
 
+static const struct ctl_row *find_row(const struct ctl_region *m,
+				      const struct ctl_row *r)
+{
+	unsigned int k;
+
+	for (k = 0; k < m->nrows; k++)
+		if (!strcmp(m->rows[k].role, r->role) && m->rows[k].index == r->index)
+			return &m->rows[k];
+	return NULL;
+}
+
+/* Deltas and rates of @cur against @prev, @secs apart (@prev NULL: first). */
+static void print_rates(const struct ctl_region *prev,
+			const struct ctl_region *cur, double secs)
+{
+	bool journal = cur->info.kind == BYTEOR_KIND_JOURNAL;
+	const char *u = journal ? "B" : "msg";
+	const struct ctl_row *p;
+	char who[32], delta[32];
+	unsigned int k;
+	__u64 d, dp;
+
+	if (!prev || prev->info.generation != cur->info.generation || secs <= 0) {
+		printf("  rates: from the next refresh on\n");
+		return;
+	}
+	printf("  rates over %.2f s:\n", secs);
+	for (k = 0; k < cur->nrows; k++) {
+		const struct ctl_row *r = &cur->rows[k];
+
+		p = find_row(prev, r);
+		if (!p) {
+			printf("    %-10s %-3u new since the last refresh\n",
+			       r->role, r->index);
+			continue;
+		}
+		/* Positions never go back (a scribble aside): clamp at 0. */
+		d = r->pos >= p->pos ? r->pos - p->pos : 0;
+		snprintf(who, sizeof(who), "%s %u", r->role, r->index);
+		snprintf(delta, sizeof(delta), "+%llu %s", (unsigned long long)d, u);
+		printf("    %-14s %-16s %12.1f %s/s", who, delta, d / secs, u);
+		if (r->has_parks) {
+			dp = r->parks >= p->parks ? r->parks - p->parks : 0;
+			printf("  parks +%llu (%.1f/s)", (unsigned long long)dp,
+			       dp / secs);
+		}
+		if (journal && !strcmp(r->role, "publisher"))
+			printf("  records +%llu (%.1f/s)",
+			       (unsigned long long)(cur->records - prev->records),
+			       (cur->records - prev->records) / secs);
+		if (r->has_lag)
+			printf("  lag %llu -> %llu (%+lld)",
+			       (unsigned long long)p->lag,
+			       (unsigned long long)r->lag,
+			       (long long)(r->lag - p->lag));
+		if (r->has_laps && r->laps != p->laps)
+			printf("  lapped +%llu", (unsigned long long)(r->laps - p->laps));
+		printf("\n");
+	}
+}
+
 int __byteorctl_watch(int argc, char **argv)
 {
 	struct watch_args a = {
@@ -206,6 +278,9 @@ int __byteorctl_watch(int argc, char **argv)
 	struct byteor_attach_options o;
 	struct byteor_region_info info;
 	long long step, deadline;
+	static struct ctl_region snaps[2];
+	struct ctl_region *prev = NULL, *cur;
+	long long prev_at = 0, at;
 	unsigned long refresh;
 	sigset_t stop;
 	bool tty;
@@ -244,6 +319,15 @@ int __byteorctl_watch(int argc, char **argv)
 	for (refresh = 1; ; refresh++) {
 		print_header(&a, tty, refresh);
 		ret = __byteorctl_stat_once(a.name, &o, 0);
+		if (!ret) {
+			cur = &snaps[refresh & 1];
+			at = ctl_mono_ns();
+			if (!ctl_collect(a.name, &o, cur)) {
+				print_rates(prev, cur, (at - prev_at) / 1e9);
+				prev = cur;
+				prev_at = at;
+			}
+		}
 		if (fflush(stdout) && !ret) {
 			fprintf(stderr, "byteorctl: watch %s: writing the "
 				"output: %s\n", a.name, strerror(errno));
