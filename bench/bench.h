@@ -48,13 +48,13 @@ static inline void cpu_relax(void)
 
 /*
  * The message every producer writes: seq first, then constant filler up to
- * the payload size (8 or 64 bytes; a constant where it inlines).
+ * the payload size (8, 56 or 64 bytes; a constant where it inlines).
  */
 static inline __attribute__((always_inline)) void msg_fill(void *dst, unsigned p, uint64_t seq)
 {
 	uint64_t m[8] = { seq, 1, 2, 3, 4, 5, 6, 7 };
 
-	__builtin_memcpy(dst, m, p == 8 ? 8 : 64);
+	__builtin_memcpy(dst, m, p == 8 ? 8 : p == 56 ? 56 : 64);
 }
 
 /* ---- the shared run area ----------------------------------------------- */
@@ -81,6 +81,14 @@ struct run {
 	int proc;			/* sides are processes */
 	int huge;			/* 2 MiB pages */
 	long long park_ns;		/* wake tests: how long the waiter parks */
+	/*
+	 * MPSC runs are bounded in time: the consumer stops at R->n messages
+	 * or after budget_ns, whichever comes first, raises stop (producers
+	 * check it between enqueues) and leaves what it received in got.
+	 */
+	uint64_t budget_ns;
+	int stop;
+	uint64_t got;
 	uint64_t t_start[SIDES_MAX];	/* TSC at each side's first op */
 	uint64_t t_end[SIDES_MAX];	/* TSC after each side's last op */
 	uint64_t aux[SIDES_MAX][8];	/* per-side counters (parks, syscalls, ...) */
@@ -129,12 +137,18 @@ struct subject {
 	int (*rtt)(void *ctx, int role);
 	/* MPSC throughput (CAP_MPSC): side 0 consumes, sides 1.. produce. */
 	int (*mpsc)(void *ctx, int side);
+	/*
+	 * Instructions per message (bench/ipm.c): one thread attaches both
+	 * ends of lane 0 and runs loop_ipm() (loops.h).  NULL: not counted.
+	 */
+	int (*ipm)(void *ctx);
 };
 
 extern const struct subject subj_minimal, subj_rigtorp, subj_byteor_ring,
 	subj_byteor_fixed,
 	subj_byteor_events, subj_rte_noeal, subj_rte_eal, subj_ck, subj_boost,
-	subj_rwq, subj_byteor_mpsc, subj_rte_mpsc;
+	subj_rwq, subj_byteor_mpsc, subj_rte_mpsc, subj_byteor_ring56,
+	subj_rte_mpsc_rts;
 
 /* ---- running ----------------------------------------------------------- */
 
@@ -203,6 +217,20 @@ void bench_fanout(void);
 void bench_journal(void);
 void bench_wake(void);
 void bench_kernel(void);
+void bench_paired(void);
+void bench_ipm(void);
+
+/*
+ * One measured run each, for the paired section (bench/paired.c): the rate
+ * (Mmsg/s, Mops/s, Mrec/s), or NAN with R->errmsg set.  spsc_rtt_once
+ * returns the p50 in ns and leaves the distribution in R->h.
+ */
+double spsc_tput_once(const struct subject *s, unsigned int payload, unsigned int capacity,
+		      unsigned int batch, uint64_t n);
+double spsc_rtt_once(const struct subject *s, unsigned int payload, uint64_t n);
+double seq_unicast_once(unsigned int batch, uint64_t n, int blocking);
+double fanout_once(int subs, unsigned int batch, uint64_t n, int blocking);
+double journal_once(int subs, uint64_t n);
 
 /* Per-run helpers for byteor subjects (unique names, directory). */
 void byteor_names(void);
