@@ -11,7 +11,9 @@
  *	  -q          quick: one repetition, small counts (development only)
  *	  -o dir      where results.json, .dat files and PNGs go
  *	  -s list     comma-separated sections:
- *	              floors,spsc,rtt,mpsc,seq,fanout,journal,wake,kernel
+ *	              floors,spsc,rtt,mpsc,seq,fanout,journal,wake,kernel,ipm,paired
+ *	              (ipm: instructions per message under cachegrind; paired:
+ *	              the targets, as paired ratios per host state)
  *
  * Environment: BENCH_DIR_4K (a /dev/shm directory for byteor's userspace
  * backing), BENCH_DIR_2M (a hugetlbfs mount, or empty), BENCH_JAVA (the
@@ -40,11 +42,15 @@ enum { V_T4K, V_P4K, V_T2M, V_P2M, V_MAX };
 static const char *const vname[V_MAX] = { "threads 4K", "procs 4K", "threads 2M", "procs 2M" };
 
 static const struct subject *const spsc_subjects[] = {
-	&subj_byteor_ring, &subj_byteor_fixed, &subj_byteor_events, &subj_minimal,
-	&subj_rigtorp, &subj_rte_noeal, &subj_rte_eal, &subj_ck, &subj_boost, &subj_rwq, NULL,
+	&subj_byteor_ring, &subj_byteor_fixed, &subj_byteor_ring56, &subj_byteor_events,
+	&subj_minimal, &subj_rigtorp, &subj_rte_noeal, &subj_rte_eal, &subj_ck, &subj_boost,
+	&subj_rwq, NULL,
 };
 
-/* byteor lanes and the reference run in every variant; peers in threads 4K. */
+/*
+ * byteor lanes and the reference run in every variant; peers and the
+ * 56-in-64 ring (64 B configurations only) in threads 4K.
+ */
 static int runs_in(const struct subject *s, int v)
 {
 	if (v == V_T4K)
@@ -186,6 +192,7 @@ static void bench_spsc_tput(void)
 	int r, ip, ic, ib, v, k;
 
 	section_note("spsc", "throughput = messages / (consumer's last receive - producer's first send), producer CPU 0, consumer CPU 1; every message's first word checked in order by the consumer");
+	section_note("spsc", "64 B configurations: byteor-ring-56in64 is the ring with slot headers carrying 56 B in a 64 B stride (8 B header with length and tag: one cache line per slot); byteor-ring carries 64 B in a 72 B stride, byteor-fixed 64 B in 64 B");
 	section_note("spsc", "peers run as threads on 4 KiB MAP_SHARED memfd memory (rwq and rte-eal allocate their own); byteor lanes and the minimal reference also run as processes and on 2 MiB hugetlb pages");
 	for (r = 0; r < reps; r++) {
 		for (ip = 0; ip < 2; ip++)
@@ -198,7 +205,8 @@ static void bench_spsc_tput(void)
 							struct figure *f;
 							double ns;
 
-							if (!runs_in(s, v))
+							if (!runs_in(s, v) ||
+							    (s == &subj_byteor_ring56 && pay[ip] != 64))
 								continue;
 							set_run(v, pay[ip], cap[ic], bat[ib]);
 							if (subject_failed(fail_key(s)))
@@ -250,7 +258,8 @@ static void bench_spsc_rtt(void)
 					const struct subject *s = spsc_subjects[k];
 					struct figure *f;
 
-					if (!runs_in(s, v))
+					if (!runs_in(s, v) ||
+					    (s == &subj_byteor_ring56 && pay[ip] != 64))
 						continue;
 					set_run(v, pay[ip], 4096, 1);
 					if (subject_failed(fail_key(s)))
@@ -339,88 +348,10 @@ void bench_mpsc(void)
 				}
 }
 
-/* ---- targets ------------------------------------------------------------- */
-
-static double med(const char *section, const char *subject, const char *cfg)
-{
-	const struct figure *f = fig_find(section, subject, cfg);
-
-	return f && f->nreps ? fig_median(f) : 0;
-}
-
-static double ratio(double a, double b)
-{
-	return a > 0 && b > 0 ? a / b : NAN;
-}
-
-static double pct(const char *section, const char *subject, const char *cfg, double p)
-{
-	const struct figure *f = fig_find(section, subject, cfg);
-
-	return f && f->h && f->h->count ? tsc_ns(hist_pct(f->h, p)) : 0;
-}
-
 /*
- * The SPSC targets for one flavour of the single ring: @ring is its
- * subject name, @tag starts each target's name ("ring", "fixed ring").
+ * The targets are measured by the paired section (paired.c): ratios taken
+ * inside repetitions of one host state, never of medians pooled over both.
  */
-static void spsc_targets(const char *ring, const char *tag)
-{
-	static const unsigned int cap[2] = { 4096, 65536 };
-	char c1[96], c32[96], c64[96], c64b[96], how[200], name[128];
-	int ic, k;
-
-	for (ic = 0; ic < 2; ic++) {
-		double best = 0;
-
-		cfg_name(c1, sizeof(c1), 8, cap[ic], 1, V_T4K);
-		cfg_name(c32, sizeof(c32), 8, cap[ic], 32, V_T4K);
-		cfg_name(c64, sizeof(c64), 64, cap[ic], 1, V_T4K);
-		cfg_name(c64b, sizeof(c64b), 64, cap[ic], 32, V_T4K);
-		snprintf(how, sizeof(how), "8B single-op, cap %u, threads 4K", cap[ic]);
-		snprintf(name, sizeof(name), "%s 8B single-op / minimal (c%u)", tag, cap[ic]);
-		target(name, ratio(med("spsc", ring, c1), med("spsc", "minimal", c1)), 1.0, 1, how);
-		snprintf(name, sizeof(name), "%s 8B single-op / rigtorp (c%u)", tag, cap[ic]);
-		target(name, ratio(med("spsc", ring, c1), med("spsc", "rigtorp", c1)), 1.3, 1, how);
-		snprintf(name, sizeof(name), "%s 8B single-op / rte_ring single-op (c%u)", tag, cap[ic]);
-		target(name, ratio(med("spsc", ring, c1), med("spsc", "rte-ring", c1)), 2.5, 1, how);
-		snprintf(name, sizeof(name), "%s 8B single-op / rte_ring burst-32 (c%u)", tag, cap[ic]);
-		target(name, ratio(med("spsc", ring, c1), med("spsc", "rte-ring", c32)), 1.0, 1,
-		       "ring single-op vs rte_ring burst 32, 8B, threads 4K");
-		for (k = 0; spsc_subjects[k]; k++)
-			if (strncmp(spsc_subjects[k]->name, "byteor", 6) &&
-			    med("spsc", spsc_subjects[k]->name, c64) > best)
-				best = med("spsc", spsc_subjects[k]->name, c64);
-		snprintf(name, sizeof(name), "%s 64B single-op / best other 64B single-op (c%u)", tag, cap[ic]);
-		target(name, ratio(med("spsc", ring, c64), best), 0.95, 1, "64B single-op, threads 4K");
-		snprintf(name, sizeof(name), "%s 8B batch-32 / minimal batch-32 (c%u)", tag, cap[ic]);
-		target(name, ratio(med("spsc", ring, c32), med("spsc", "minimal", c32)), 1.0, 1,
-		       "8B batch 32, threads 4K");
-		snprintf(name, sizeof(name), "%s 8B batch-32 / rte_ring burst-32 (c%u)", tag, cap[ic]);
-		target(name, ratio(med("spsc", ring, c32), med("spsc", "rte-ring", c32)), 1.8, 1,
-		       "8B batch 32, threads 4K");
-	}
-	snprintf(name, sizeof(name), "%s round trip p50 / floor-2lines p50", tag);
-	target(name,
-	       ratio(pct("rtt", ring, "8B, threads 4K", 50),
-		     pct("rtt", "floor-2lines", "8B, threads 4K", 50)), 1.1, 0,
-	       "8B, threads 4K, distributions over all repetitions");
-	snprintf(name, sizeof(name), "%s round trip p99 / floor-2lines p99", tag);
-	target(name,
-	       ratio(pct("rtt", ring, "8B, threads 4K", 99),
-		     pct("rtt", "floor-2lines", "8B, threads 4K", 99)), 1.15, 0,
-	       "8B, threads 4K");
-	cfg_name(c1, sizeof(c1), 8, 4096, 1, V_P4K);
-	cfg_name(c32, sizeof(c32), 8, 4096, 1, V_T4K);
-	snprintf(name, sizeof(name), "%s processes vs threads: throughput threads/procs", tag);
-	target(name,
-	       ratio(med("spsc", ring, c32), med("spsc", ring, c1)), 1.05, 0,
-	       "8B single-op cap 4096, 4K pages");
-	snprintf(name, sizeof(name), "%s processes vs threads: round trip p50 procs/threads", tag);
-	target(name,
-	       ratio(pct("rtt", ring, "8B, procs 4K", 50), pct("rtt", ring, "8B, threads 4K", 50)),
-	       1.05, 0, "8B, 4K pages");
-}
 
 /* ---- main ---------------------------------------------------------------- */
 
@@ -505,10 +436,6 @@ int main(int argc, char **argv)
 		bench_spsc_rtt();
 		print_section("rtt", "SPSC round trip (two lanes)", "floor-2lines", spsc_peers);
 	}
-	if (want(sections, "spsc") || want(sections, "rtt")) {
-		spsc_targets("byteor-ring", "ring");
-		spsc_targets("byteor-fixed", "fixed ring");
-	}
 	if (want(sections, "mpsc")) {
 		bench_mpsc();
 		print_section("mpsc", "MPSC throughput", NULL, mpsc_peers);
@@ -523,6 +450,10 @@ int main(int argc, char **argv)
 		bench_wake();
 	if (want(sections, "kernel"))
 		bench_kernel();
+	if (want(sections, "ipm"))
+		bench_ipm();
+	if (want(sections, "paired"))
+		bench_paired();
 
 	print_targets();
 	snprintf(path, sizeof(path), "%s/results.json", out);

@@ -201,6 +201,7 @@ void section_note(const char *section, const char *fmt, ...) __attribute__((form
 /* Targets: name, measured ratio, bound, "ge"/"le". */
 void target(const char *name, double value, double bound, int ge, const char *how);
 
+void print_notes(const char *section);
 void print_section(const char *section, const char *title, const char *ref_subject,
 		   const char *const *peers);
 void write_json(const char *path);
@@ -219,6 +220,10 @@ void bench_wake(void);
 void bench_kernel(void);
 void bench_paired(void);
 void bench_ipm(void);
+/* "8B single-op" / "64B batch 32", the ipm section's configurations */
+void ipm_cfg(char *buf, size_t n, unsigned int payload, unsigned int batch);
+/* A subject's instructions per message from the ipm section, or NAN. */
+double ipm_of(const char *subject, unsigned int payload, unsigned int batch);
 
 /*
  * One measured run each, for the paired section (bench/paired.c): the rate

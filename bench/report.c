@@ -15,7 +15,7 @@
 
 #define FIG_MAX		1024
 #define NOTE_MAX	128
-#define TGT_MAX		64
+#define TGT_MAX		128
 
 static struct figure figs[FIG_MAX];
 static int nfigs;
@@ -184,6 +184,15 @@ static const char *fmtv(char *buf, double v)
 	return buf;
 }
 
+void print_notes(const char *section)
+{
+	int i;
+
+	for (i = 0; i < nnotes; i++)
+		if (!strcmp(notes[i].section, section))
+			printf("  note: %s\n", notes[i].text);
+}
+
 /*
  * One table per configuration of the section: a row per subject with its
  * median, [min..max] over the repetitions, the ratio to the reference, and
@@ -197,9 +206,7 @@ void print_section(const char *section, const char *title, const char *ref_subje
 
 	memset(done, 0, sizeof(done));
 	printf("\n== %s ==\n", title);
-	for (i = 0; i < nnotes; i++)
-		if (!strcmp(notes[i].section, section))
-			printf("  note: %s\n", notes[i].text);
+	print_notes(section);
 	for (i = 0; i < nfigs; i++) {
 		const struct figure *ref;
 
@@ -252,7 +259,7 @@ void print_targets(void)
 {
 	int i, met = 0;
 
-	printf("\n== Targets (ratios of medians, same run) ==\n");
+	printf("\n== Targets (paired ones per state; each line says how it was measured) ==\n");
 	for (i = 0; i < ntgts; i++) {
 		const struct tgt *t = &tgts[i];
 		int ok = !isnan(t->value) && (t->ge ? t->value >= t->bound : t->value <= t->bound);
