@@ -175,6 +175,8 @@ static const char *fmtv(char *buf, double v)
 		snprintf(buf, 24, "-");
 	else if (v == 0)
 		snprintf(buf, 24, "0");
+	else if (v < 0.01)
+		snprintf(buf, 24, "%.2g", v);	/* a small figure is not 0.00 */
 	else if (v >= 1000)
 		snprintf(buf, 24, "%.0f", v);
 	else if (v >= 100)
@@ -191,6 +193,29 @@ void print_notes(const char *section)
 	for (i = 0; i < nnotes; i++)
 		if (!strcmp(notes[i].section, section))
 			printf("  note: %s\n", notes[i].text);
+}
+
+/*
+ * The ratio of @f to @ref paired by repetition: repetition i of every
+ * subject ran in the same round (bench.c interleaves them), so the ratio
+ * is taken per round and its median returned (min, max in *mn, *mx);
+ * NAN if the two have no round in common.  Never a ratio of medians.
+ */
+static double paired_ratio(const struct figure *f, const struct figure *ref, double *mn,
+			   double *mx)
+{
+	double r[REPS_MAX];
+	int i, n = 0;
+
+	for (i = 0; i < f->nreps && i < ref->nreps; i++)
+		if (f->rep[i] > 0 && ref->rep[i] > 0)
+			r[n++] = f->rep[i] / ref->rep[i];
+	if (!n)
+		return NAN;
+	qsort(r, (size_t)n, sizeof(double), dcmp);
+	*mn = r[0];
+	*mx = r[n - 1];
+	return n & 1 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
 }
 
 /*
@@ -215,7 +240,7 @@ void print_section(const char *section, const char *title, const char *ref_subje
 		ref = ref_subject ? fig_find(section, ref_subject, figs[i].config) : NULL;
 		printf("\n  [%s]  (%s, median of %d [min..max]%s)\n", figs[i].config,
 		       figs[i].unit, figs[i].nreps,
-		       ref ? "; xref = ratio to the reference" : "");
+		       ref ? "; xref = ratio to the reference, median [min..max] of per-repetition ratios" : "");
 		for (j = i; j < nfigs; j++) {
 			struct figure *f = &figs[j];
 			char a[24], b[24], c[24];
@@ -227,8 +252,13 @@ void print_section(const char *section, const char *title, const char *ref_subje
 			       fmtv(a, f->nreps ? fig_median(f) : NAN),
 			       fmtv(b, f->nreps ? fig_min(f) : NAN),
 			       fmtv(c, f->nreps ? fig_max(f) : NAN));
-			if (ref && fig_median(ref) > 0 && f->nreps)
-				printf("  xref %.2f", fig_median(f) / fig_median(ref));
+			if (ref && f->nreps) {
+				double mn, mx, x = paired_ratio(f, ref, &mn, &mx);
+
+				if (!isnan(x))
+					printf(f->nreps > 1 ? "  xref %.2f [%.2f..%.2f]" : "  xref %.2f",
+					       x, mn, mx);
+			}
 			if (f->h)
 				printf("  p50 %.0f p99 %.0f p99.9 %.0f max %.0f ns",
 				       tsc_ns(hist_pct(f->h, 50)), tsc_ns(hist_pct(f->h, 99)),
@@ -241,11 +271,15 @@ void print_section(const char *section, const char *title, const char *ref_subje
 
 				for (k = 0; peers[k]; k++) {
 					const struct figure *p = fig_find(section, peers[k], f->config);
+					double mn, mx, x;
 
-					if (!p || !p->nreps || fig_median(p) <= 0)
+					if (!p || !p->nreps)
 						continue;
-					printf("%s %s %.2f", any ? "," : "      vs", peers[k],
-					       fig_median(f) / fig_median(p));
+					x = paired_ratio(f, p, &mn, &mx);
+					if (isnan(x))
+						continue;
+					printf("%s %s %.2f", any ? "," : "      vs (per-repetition ratios, median)",
+					       peers[k], x);
 					any = 1;
 				}
 				if (any)
