@@ -4,8 +4,12 @@
  *
  * One run measures every subject side by side: repetitions are interleaved
  * (rep 1 of A, B, C, ..., then rep 2 of A, B, C, ...) so a noisy minute hurts
- * everyone alike; medians and [min..max] are reported.  The producer (or
- * ping) side runs on CPU 0, the consumer (or pong) side on CPU 1.
+ * everyone alike; medians and [min..max] are reported, and a table's ratios
+ * are taken per repetition (A's rep i over B's rep i), never of medians.
+ * The targets are judged by the paired section (paired.c), which also
+ * tells the host's fast and slow states apart, and by instruction counts
+ * (ipm_report.c, cachegrind), which no state or load moves.  The producer
+ * (or ping) side runs on CPU 0, the consumer (or pong) side on CPU 1.
  *
  *	bench [-q] [-o outdir] [-s sections]
  *	  -q          quick: one repetition, small counts (development only)
