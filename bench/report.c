@@ -238,9 +238,13 @@ void print_section(const char *section, const char *title, const char *ref_subje
 		if (done[i] || strcmp(figs[i].section, section))
 			continue;
 		ref = ref_subject ? fig_find(section, ref_subject, figs[i].config) : NULL;
-		printf("\n  [%s]  (%s, median of %d [min..max]%s)\n", figs[i].config,
-		       figs[i].unit, figs[i].nreps,
-		       ref ? "; xref = ratio to the reference, median [min..max] of per-repetition ratios" : "");
+		if (figs[i].nreps == 1)
+			printf("\n  [%s]  (%s, one repetition%s)\n", figs[i].config, figs[i].unit,
+			       ref ? "; xref = ratio to the reference" : "");
+		else
+			printf("\n  [%s]  (%s, median of %d [min..max]%s)\n", figs[i].config,
+			       figs[i].unit, figs[i].nreps,
+			       ref ? "; xref = ratio to the reference, median [min..max] of per-repetition ratios" : "");
 		for (j = i; j < nfigs; j++) {
 			struct figure *f = &figs[j];
 			char a[24], b[24], c[24];
@@ -248,10 +252,13 @@ void print_section(const char *section, const char *title, const char *ref_subje
 			if (strcmp(f->section, section) || strcmp(f->config, figs[i].config))
 				continue;
 			done[j] = 1;
-			printf("    %-22s %9s  [%s..%s]", f->subject,
-			       fmtv(a, f->nreps ? fig_median(f) : NAN),
-			       fmtv(b, f->nreps ? fig_min(f) : NAN),
-			       fmtv(c, f->nreps ? fig_max(f) : NAN));
+			if (f->nreps == 1)	/* one value: no range to show */
+				printf("    %-22s %9s", f->subject, fmtv(a, f->rep[0]));
+			else
+				printf("    %-22s %9s  [%s..%s]", f->subject,
+				       fmtv(a, f->nreps ? fig_median(f) : NAN),
+				       fmtv(b, f->nreps ? fig_min(f) : NAN),
+				       fmtv(c, f->nreps ? fig_max(f) : NAN));
 			if (ref && f->nreps) {
 				double mn, mx, x = paired_ratio(f, ref, &mn, &mx);
 
