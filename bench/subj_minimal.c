@@ -7,6 +7,7 @@
  * release store.  Slots are payload-sized (8 or 64 bytes), no header.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bench.h"
@@ -21,6 +22,8 @@ struct mring {
 	_Alignas(128) uint64_t tail;	/* consumer: messages consumed */
 	_Alignas(128) unsigned char slots[];
 };
+_Static_assert(offsetof(struct mring, tail) / 128 != offsetof(struct mring, head) / 128,
+	       "the minimal ring's positions share a 128-byte block");
 
 struct mside {
 	struct mring *r;
