@@ -92,6 +92,8 @@ struct run {
 	uint64_t t_start[SIDES_MAX];	/* TSC at each side's first op */
 	uint64_t t_end[SIDES_MAX];	/* TSC after each side's last op */
 	uint64_t aux[SIDES_MAX][8];	/* per-side counters (parks, syscalls, ...) */
+	/* involuntary context switches of each side while it ran (run.c) */
+	uint64_t preempt[SIDES_MAX];
 	char dir[256];			/* byteor userspace backing directory */
 	char name[2][64];		/* byteor region names */
 	struct hist h;			/* round trip / wake / lag distribution */
@@ -161,6 +163,8 @@ typedef int (*side_fn)(void *ctx, int side);
  */
 int run_sides(side_fn fn, void *ctx, int nsides, const int *cpus, int timeout_s);
 void pin_self(int cpu);
+/* Involuntary context switches of all sides during the last run_sides(). */
+uint64_t run_preempted(void);
 
 /* Quick mode: one repetition, small counts. */
 extern int quick;
