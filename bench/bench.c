@@ -196,6 +196,7 @@ static void bench_spsc_tput(void)
 	int r, ip, ic, ib, v, k;
 
 	section_note("spsc", "throughput = messages / (consumer's last receive - producer's first send), producer CPU 0, consumer CPU 1; every message's first word checked in order by the consumer");
+	section_note("spsc", "[preempted in k of n]: k repetitions had a measured thread preempted (an involuntary context switch after the start barrier): on a shared machine such a figure measures the scheduler too");
 	section_note("spsc", "64 B configurations: byteor-ring-56in64 is the ring with slot headers carrying 56 B in a 64 B stride (8 B header with length and tag: one cache line per slot); byteor-ring carries 64 B in a 72 B stride, byteor-fixed 64 B in 64 B");
 	section_note("spsc", "peers run as threads on 4 KiB MAP_SHARED memfd memory (rwq and rte-eal allocate their own); byteor lanes and the minimal reference also run as processes and on 2 MiB hugetlb pages");
 	for (r = 0; r < reps; r++) {
@@ -222,6 +223,7 @@ static void bench_spsc_tput(void)
 							cfg_name(cfg, sizeof(cfg), pay[ip], cap[ic], bat[ib], v);
 							f = fig_get("spsc", s->name, cfg, "Mmsg/s", 0);
 							fig_add(f, (double)R->n / ns * 1e3);
+							f->preempted += run_preempted() > 0;
 							if (bat[ib] > 1 && !(s->caps & CAP_BATCH))
 								fig_note(f, "no batch API: loop of single ops");
 						}
@@ -275,6 +277,7 @@ static void bench_spsc_rtt(void)
 						continue;
 					f = fig_get("rtt", s->name, cfg, "ns p50", 1);
 					fig_add(f, tsc_ns(hist_pct(&R->h, 50)));
+					f->preempted += run_preempted() > 0;
 					fig_hist(f, &R->h);
 				}
 			}
@@ -344,6 +347,7 @@ void bench_mpsc(void)
 							t0 = R->t_start[i];
 					f = fig_get("mpsc", s->name, cfg, "Mmsg/s", 0);
 					fig_add(f, (double)R->got / tsc_ns(R->t_end[0] - t0) * 1e3);
+					f->preempted += run_preempted() > 0;
 					if (np + 1 > ncpu)
 						fig_note(f, "oversubscribed: %d busy threads on %ld CPUs (%d producers share CPU 0)%s",
 							 np + 1, ncpu, np,

@@ -184,6 +184,7 @@ struct figure {
 	int nreps;
 	double rep[REPS_MAX];
 	char note[160];		/* e.g. "oversubscribed: 3 threads on 2 CPUs" */
+	int preempted;		/* repetitions in which a measured side was preempted */
 	struct hist *h;		/* merged distribution (latency figures) or NULL */
 };
 

@@ -272,6 +272,8 @@ void print_section(const char *section, const char *title, const char *ref_subje
 				       tsc_ns(hist_pct(f->h, 99.9)), tsc_ns(f->h->max));
 			if (f->note[0])
 				printf("  (%s)", f->note);
+			if (f->preempted)
+				printf("  [preempted in %d of %d]", f->preempted, f->nreps);
 			printf("\n");
 			if (peers && !strncmp(f->subject, "byteor", 6) && f->nreps) {
 				int any = 0;
@@ -417,6 +419,8 @@ void write_json(const char *path)
 		for (j = 0; j < g->nreps; j++)
 			fprintf(f, "%s%.6g", j ? ", " : "", g->rep[j]);
 		fprintf(f, "]");
+		if (g->preempted)
+			fprintf(f, ", \"preempted_repetitions\": %d", g->preempted);
 		if (g->note[0]) {
 			fprintf(f, ", \"note\": ");
 			jstr(f, g->note);
