@@ -196,6 +196,24 @@ void print_notes(const char *section)
 }
 
 /*
+ * An SPSC throughput row at capacity 4096 gets its subject's instructions
+ * per message from the ipm section (same payload, single-op or batch 32),
+ * if that ran first: the cost of the code beside the time it took.
+ */
+static void print_ipm_beside(const struct figure *f)
+{
+	unsigned int p;
+	double v;
+
+	if (strcmp(f->section, "spsc") || !strstr(f->config, "cap4096") ||
+	    sscanf(f->config, "%uB", &p) != 1)
+		return;
+	v = ipm_of(f->subject, p, strstr(f->config, "batch 32") ? 32 : 1);
+	if (!isnan(v))
+		printf("  {%.1f instr/msg}", v);
+}
+
+/*
  * The ratio of @f to @ref paired by repetition: repetition i of every
  * subject ran in the same round (bench.c interleaves them), so the ratio
  * is taken per round and its median returned (min, max in *mn, *mx);
@@ -274,6 +292,7 @@ void print_section(const char *section, const char *title, const char *ref_subje
 				printf("  (%s)", f->note);
 			if (f->preempted)
 				printf("  [preempted in %d of %d]", f->preempted, f->nreps);
+			print_ipm_beside(f);
 			printf("\n");
 			if (peers && !strncmp(f->subject, "byteor", 6) && f->nreps) {
 				int any = 0;
