@@ -39,11 +39,12 @@
  *    which is why 5 is the minimum stated; fewer are printed as such.
  *
  * Sizes: a throughput repetition of a member is TPUT_SINGLE messages
- * single-op (~20-50 ms at this machine's 20-50 M msg/s in the fast state,
- * ~4x that in the slow one): long against the start skew of the two sides
- * (a few us after the start barrier, < 0.1 %), short against the state
- * periods (minutes), so a whole repetition of a group (a few hundred ms)
- * rarely straddles a switch.  Bursts move ~5x faster: TPUT_BATCH messages.
+ * single-op (~2 ms for a ring streaming 500 M msg/s, 20-50 ms at 20-50 M
+ * msg/s, more in the slow state): long against the start skew of the two
+ * sides (a few us after the start barrier, ~0.1-1 %), short against the
+ * state periods (minutes), so a whole repetition of a group (well under a
+ * second unloaded) rarely straddles a switch.  Bursts move several times
+ * faster: TPUT_BATCH messages.
  * A round-trip member records RTT_N round trips (p99 from 200 samples
  * above it).
  *
