@@ -18,7 +18,8 @@
  *    SWITCH_RATIO times the smallest: the states differ by ~4x, one state's
  *    probes by ~10 %) had a state switch inside it: it is discarded and
  *    counted.  A kept repetition belongs to the state of its probes: when
- *    the run has seen both (kept repetitions' probes spanning 2x or more),
+ *    the run has seen both (kept repetitions' probes spanning more than
+ *    SWITCH_RATIO, the same test as within a repetition),
  *    split at the geometric mean of the lowest and highest; when it has
  *    seen one, fast if its probes are below ONE_STATE_SPLIT_NS.  The split
  *    is relative because the host's absolute floors move with the hardware
@@ -69,7 +70,8 @@
 #include "bench.h"
 
 #define SWITCH_RATIO	1.5	/* probes of one repetition further apart: a switch */
-#define TWO_STATES	2.0	/* kept probes this far apart: both states seen */
+/* kept probes this far apart: both states seen (as within a repetition) */
+#define TWO_STATES	SWITCH_RATIO
 #define ONE_STATE_SPLIT_NS 350.0 /* one state seen: fast below (~135 vs ~540 ns) */
 #define PROBE_RT	4000	/* floor round trips per probe (+ 10 % warm-up) */
 #define MIN_KEPT	5
