@@ -464,6 +464,8 @@ int main(int argc, char **argv)
 		bench_kernel();
 	if (want(sections, "paired"))
 		bench_paired();
+	else if (want(sections, "ipm"))
+		paired_ipm_targets();
 
 	print_targets();
 	snprintf(path, sizeof(path), "%s/results.json", out);

@@ -224,6 +224,7 @@ void bench_journal(void);
 void bench_wake(void);
 void bench_kernel(void);
 void bench_paired(void);
+void paired_ipm_targets(void);
 void bench_ipm(void);
 /* "8B single-op" / "64B batch 32", the ipm section's configurations */
 void ipm_cfg(char *buf, size_t n, unsigned int payload, unsigned int batch);

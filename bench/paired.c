@@ -542,6 +542,17 @@ static void print_group(const struct group *g)
 	}
 }
 
+/* The instruction-count targets alone (`make bench-ipm`: no timed runs). */
+void paired_ipm_targets(void)
+{
+	int i;
+
+	printf("\n== Instruction-count targets ==\n");
+	for (i = 0; i < NTARGETS; i++)
+		if (!strcmp(targets[i].group, "ipm"))
+			eval_target(&targets[i]);
+}
+
 void bench_paired(void)
 {
 	uint64_t budget = (uint64_t)(quick ? 20 : 300) * 1000000000ULL, t0 = mono_ns();

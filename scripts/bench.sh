@@ -16,7 +16,8 @@
 # a 2 MiB hugetlb pool (vm.nr_hugepages) and a hugetlbfs mount for byteor's
 # userspace backing, a private /dev/shm directory, tracefs (to count system
 # calls).  Output: tables on stdout, build/bench/results.json, PNG plots in
-# build/bench/ (gnuplot); quick runs write build/bench/quick/ instead.
+# build/bench/ (gnuplot); quick runs write build/bench/quick/ instead,
+# instruction counts alone (make bench-ipm) build/bench/ipm-run/.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -92,9 +93,13 @@ res=$out
 if [ -n "${BENCH_QUICK:-}" ] && [ "${BENCH_QUICK}" != 0 ]; then
 	res=$out/quick
 	mkdir -p "$res"
+elif [ "${BENCH_SECTIONS:-}" = ipm ]; then
+	# make bench-ipm: its own directory too
+	res=$out/ipm-run
+	mkdir -p "$res"
 fi
 args=(-o "$res")
-[ "$res" != "$out" ] && args+=(-q)
+[ "$res" = "$out/quick" ] && args+=(-q)
 [ -n "${BENCH_SECTIONS:-}" ] && args+=(-s "$BENCH_SECTIONS")
 
 start=$(date +%s)
