@@ -12,7 +12,7 @@
 #   make lint           checkpatch --strict and sparse on kmod/
 #   make abi            libbyteor's ABI against ulib/abi/ (abi-update records)
 #   make bench          benchmarks (never part of check)
-#   make bench-ipm      instructions per message of every lane (cachegrind, ~1 min)
+#   make bench-ipm      instructions per message of every lane (cachegrind, < 1 min)
 #   make soak           every lane, roles killed at random (SOAK_S=1800)
 #   make fuzz           libFuzzer targets, FUZZ_S seconds each (fuzz/README.md)
 #   make fuzz-corpus    the fuzz targets over their committed corpus (in check)
