@@ -13,6 +13,7 @@
 #   make abi            libbyteor's ABI against ulib/abi/ (abi-update records)
 #   make bench          benchmarks (never part of check)
 #   make bench-notify   busy lane vs a parking neighbour, notify modes
+#   make bench-ipm      instructions per message of every lane (cachegrind, < 1 min)
 #   make soak           every lane, roles killed at random (SOAK_S=1800)
 #   make fuzz           libFuzzer targets, FUZZ_S seconds each (fuzz/README.md)
 #   make fuzz-corpus    the fuzz targets over their committed corpus (in check)
@@ -33,8 +34,8 @@ Q := @
 endif
 
 .PHONY: all deps ulib kmod lint abi abi-update models check check-kernel \
-	check-kernel-debug test test-all run bench bench-notify soak fuzz fuzz-corpus \
-	install uninstall clean man-check
+	check-kernel-debug test test-all run bench bench-notify bench-ipm soak \
+	fuzz fuzz-corpus install uninstall clean man-check
 
 all: ulib
 
@@ -107,6 +108,9 @@ run:
 
 bench:
 	$(Q)bash scripts/bench.sh
+
+bench-ipm:
+	$(Q)BENCH_SECTIONS=ipm bash scripts/bench.sh
 
 soak:
 	$(Q)bash scripts/soak.sh

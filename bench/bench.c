@@ -4,14 +4,20 @@
  *
  * One run measures every subject side by side: repetitions are interleaved
  * (rep 1 of A, B, C, ..., then rep 2 of A, B, C, ...) so a noisy minute hurts
- * everyone alike; medians and [min..max] are reported.  The producer (or
- * ping) side runs on CPU 0, the consumer (or pong) side on CPU 1.
+ * everyone alike; medians and [min..max] are reported, and a table's ratios
+ * are taken per repetition (A's rep i over B's rep i), never of medians.
+ * The targets are judged by the paired section (paired.c), which also
+ * tells the host's fast and slow states apart, and by instruction counts
+ * (ipm_report.c, cachegrind), which no state or load moves.  The producer
+ * (or ping) side runs on CPU 0, the consumer (or pong) side on CPU 1.
  *
  *	bench [-q] [-o outdir] [-s sections]
  *	  -q          quick: one repetition, small counts (development only)
  *	  -o dir      where results.json, .dat files and PNGs go
  *	  -s list     comma-separated sections:
- *	              floors,spsc,rtt,mpsc,seq,fanout,journal,wake,kernel
+ *	              floors,spsc,rtt,mpsc,seq,fanout,journal,wake,kernel,ipm,paired
+ *	              (ipm: instructions per message under cachegrind; paired:
+ *	              the targets, as paired ratios per host state)
  *
  * Environment: BENCH_DIR_4K (a /dev/shm directory for byteor's userspace
  * backing), BENCH_DIR_2M (a hugetlbfs mount, or empty), BENCH_JAVA (the
@@ -40,11 +46,15 @@ enum { V_T4K, V_P4K, V_T2M, V_P2M, V_MAX };
 static const char *const vname[V_MAX] = { "threads 4K", "procs 4K", "threads 2M", "procs 2M" };
 
 static const struct subject *const spsc_subjects[] = {
-	&subj_byteor_ring, &subj_byteor_fixed, &subj_byteor_events, &subj_minimal,
-	&subj_rigtorp, &subj_rte_noeal, &subj_rte_eal, &subj_ck, &subj_boost, &subj_rwq, NULL,
+	&subj_byteor_ring, &subj_byteor_fixed, &subj_byteor_ring56, &subj_byteor_events,
+	&subj_minimal, &subj_rigtorp, &subj_rte_noeal, &subj_rte_eal, &subj_ck, &subj_boost,
+	&subj_rwq, NULL,
 };
 
-/* byteor lanes and the reference run in every variant; peers in threads 4K. */
+/*
+ * byteor lanes and the reference run in every variant; peers and the
+ * 56-in-64 ring (64 B configurations only) in threads 4K.
+ */
 static int runs_in(const struct subject *s, int v)
 {
 	if (v == V_T4K)
@@ -150,6 +160,29 @@ static int one_run(const char *section, const struct subject *s, int nlanes, int
 	return ret;
 }
 
+/* ---- single runs for the paired section ----------------------------------- */
+
+double spsc_tput_once(const struct subject *s, unsigned int payload, unsigned int capacity,
+		      unsigned int batch, uint64_t n)
+{
+	set_run(V_T4K, payload, capacity, batch);
+	R->n = n;
+	if (one_run("paired", s, 1, 2, side_tput, cpus01))
+		return NAN;
+	return (double)R->n / tsc_ns(R->t_end[1] - R->t_start[0]) * 1e3;
+}
+
+double spsc_rtt_once(const struct subject *s, unsigned int payload, uint64_t n)
+{
+	set_run(V_T4K, payload, 4096, 1);
+	R->n = n;
+	R->warm = n / 10;
+	hist_reset(&R->h);
+	if (one_run("paired", s, 2, 2, side_rtt, cpus01))
+		return NAN;
+	return tsc_ns(hist_pct(&R->h, 50));
+}
+
 /* ---- SPSC throughput ----------------------------------------------------- */
 
 static void cfg_name(char *buf, size_t n, unsigned int p, unsigned int c, unsigned int b, int v)
@@ -163,6 +196,9 @@ static void bench_spsc_tput(void)
 	int r, ip, ic, ib, v, k;
 
 	section_note("spsc", "throughput = messages / (consumer's last receive - producer's first send), producer CPU 0, consumer CPU 1; every message's first word checked in order by the consumer");
+	section_note("spsc", "{n instr/msg}: the subject's instructions per message sent and received at capacity 4096 (ipm section, cachegrind, one thread)");
+	section_note("spsc", "[preempted in k of n]: k repetitions had a measured thread preempted (an involuntary context switch after the start barrier): on a shared machine such a figure measures the scheduler too");
+	section_note("spsc", "64 B configurations: byteor-ring-56in64 is the ring with slot headers carrying 56 B in a 64 B stride (8 B header with length and tag: one cache line per slot); byteor-ring carries 64 B in a 72 B stride, byteor-fixed 64 B in 64 B");
 	section_note("spsc", "peers run as threads on 4 KiB MAP_SHARED memfd memory (rwq and rte-eal allocate their own); byteor lanes and the minimal reference also run as processes and on 2 MiB hugetlb pages");
 	for (r = 0; r < reps; r++) {
 		for (ip = 0; ip < 2; ip++)
@@ -175,7 +211,8 @@ static void bench_spsc_tput(void)
 							struct figure *f;
 							double ns;
 
-							if (!runs_in(s, v))
+							if (!runs_in(s, v) ||
+							    (s == &subj_byteor_ring56 && pay[ip] != 64))
 								continue;
 							set_run(v, pay[ip], cap[ic], bat[ib]);
 							if (subject_failed(fail_key(s)))
@@ -187,6 +224,7 @@ static void bench_spsc_tput(void)
 							cfg_name(cfg, sizeof(cfg), pay[ip], cap[ic], bat[ib], v);
 							f = fig_get("spsc", s->name, cfg, "Mmsg/s", 0);
 							fig_add(f, (double)R->n / ns * 1e3);
+							f->preempted += run_preempted() > 0;
 							if (bat[ib] > 1 && !(s->caps & CAP_BATCH))
 								fig_note(f, "no batch API: loop of single ops");
 						}
@@ -227,7 +265,8 @@ static void bench_spsc_rtt(void)
 					const struct subject *s = spsc_subjects[k];
 					struct figure *f;
 
-					if (!runs_in(s, v))
+					if (!runs_in(s, v) ||
+					    (s == &subj_byteor_ring56 && pay[ip] != 64))
 						continue;
 					set_run(v, pay[ip], 4096, 1);
 					if (subject_failed(fail_key(s)))
@@ -239,6 +278,7 @@ static void bench_spsc_rtt(void)
 						continue;
 					f = fig_get("rtt", s->name, cfg, "ns p50", 1);
 					fig_add(f, tsc_ns(hist_pct(&R->h, 50)));
+					f->preempted += run_preempted() > 0;
 					fig_hist(f, &R->h);
 				}
 			}
@@ -256,12 +296,16 @@ void bench_spsc(void)
 
 void bench_mpsc(void)
 {
-	static const struct subject *const subj[] = { &subj_byteor_mpsc, &subj_rte_mpsc, NULL };
+	static const struct subject *const subj[] = { &subj_byteor_mpsc, &subj_rte_mpsc,
+						      &subj_rte_mpsc_rts, NULL };
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	static const int cpus[4] = { 1, 0, 0, 0 };
 	static const unsigned int bat[2] = { 1, 32 };
 	int r, np, ib, k;
 
 	section_note("mpsc", "consumer on CPU 1, every producer on CPU 0: with 2 and 3 producers the producers share CPU 0 (OVERSUBSCRIBED: they run in turns of scheduler slices, so these figures measure the lane under preemption, not parallel producers); 8 B payload, capacity 4096, threads, 4 KiB pages");
+	section_note("mpsc", "each run is bounded: the consumer stops at %s messages or after %d s, whichever comes first; rate = messages received / consumer's time (a lane whose producers stall each other under preemption shows a low rate instead of no figure)",
+		     quick ? "200000" : "3000000", quick ? 2 : 5);
 	for (r = 0; r < reps; r++)
 		for (np = 1; np <= 3; np++)
 			for (ib = 0; ib < 2; ib++)
@@ -284,6 +328,9 @@ void bench_mpsc(void)
 					set_run(V_T4K, 8, 4096, bat[ib]);
 					R->producers = (unsigned int)np;
 					R->n = quick ? 200000 : 3000000;
+					R->budget_ns = (quick ? 2 : 5) * 1000000000ULL;
+					R->stop = 0;
+					R->got = 0;
 					/* a preempted producer can stall the others: bound the run */
 					ret = s->setup(&pc.ctx, 1);
 					if (!ret)
@@ -300,95 +347,20 @@ void bench_mpsc(void)
 						if (R->t_start[i] < t0)
 							t0 = R->t_start[i];
 					f = fig_get("mpsc", s->name, cfg, "Mmsg/s", 0);
-					fig_add(f, (double)(R->n / (unsigned int)np * (unsigned int)np) /
-						   tsc_ns(R->t_end[0] - t0) * 1e3);
-					if (np > 1)
-						fig_note(f, "oversubscribed: %d producers share CPU 0", np);
+					fig_add(f, (double)R->got / tsc_ns(R->t_end[0] - t0) * 1e3);
+					f->preempted += run_preempted() > 0;
+					if (np + 1 > ncpu)
+						fig_note(f, "oversubscribed: %d busy threads on %ld CPUs (%d producers share CPU 0)%s",
+							 np + 1, ncpu, np,
+							 R->got < R->n / (unsigned int)np * (unsigned int)np ?
+							 "; a run hit the time bound" : "");
 				}
 }
 
-/* ---- targets ------------------------------------------------------------- */
-
-static double med(const char *section, const char *subject, const char *cfg)
-{
-	const struct figure *f = fig_find(section, subject, cfg);
-
-	return f && f->nreps ? fig_median(f) : 0;
-}
-
-static double ratio(double a, double b)
-{
-	return a > 0 && b > 0 ? a / b : NAN;
-}
-
-static double pct(const char *section, const char *subject, const char *cfg, double p)
-{
-	const struct figure *f = fig_find(section, subject, cfg);
-
-	return f && f->h && f->h->count ? tsc_ns(hist_pct(f->h, p)) : 0;
-}
-
 /*
- * The SPSC targets for one flavour of the single ring: @ring is its
- * subject name, @tag starts each target's name ("ring", "fixed ring").
+ * The targets are measured by the paired section (paired.c): ratios taken
+ * inside repetitions of one host state, never of medians pooled over both.
  */
-static void spsc_targets(const char *ring, const char *tag)
-{
-	static const unsigned int cap[2] = { 4096, 65536 };
-	char c1[96], c32[96], c64[96], c64b[96], how[200], name[128];
-	int ic, k;
-
-	for (ic = 0; ic < 2; ic++) {
-		double best = 0;
-
-		cfg_name(c1, sizeof(c1), 8, cap[ic], 1, V_T4K);
-		cfg_name(c32, sizeof(c32), 8, cap[ic], 32, V_T4K);
-		cfg_name(c64, sizeof(c64), 64, cap[ic], 1, V_T4K);
-		cfg_name(c64b, sizeof(c64b), 64, cap[ic], 32, V_T4K);
-		snprintf(how, sizeof(how), "8B single-op, cap %u, threads 4K", cap[ic]);
-		snprintf(name, sizeof(name), "%s 8B single-op / minimal (c%u)", tag, cap[ic]);
-		target(name, ratio(med("spsc", ring, c1), med("spsc", "minimal", c1)), 1.0, 1, how);
-		snprintf(name, sizeof(name), "%s 8B single-op / rigtorp (c%u)", tag, cap[ic]);
-		target(name, ratio(med("spsc", ring, c1), med("spsc", "rigtorp", c1)), 1.3, 1, how);
-		snprintf(name, sizeof(name), "%s 8B single-op / rte_ring single-op (c%u)", tag, cap[ic]);
-		target(name, ratio(med("spsc", ring, c1), med("spsc", "rte-ring", c1)), 2.5, 1, how);
-		snprintf(name, sizeof(name), "%s 8B single-op / rte_ring burst-32 (c%u)", tag, cap[ic]);
-		target(name, ratio(med("spsc", ring, c1), med("spsc", "rte-ring", c32)), 1.0, 1,
-		       "ring single-op vs rte_ring burst 32, 8B, threads 4K");
-		for (k = 0; spsc_subjects[k]; k++)
-			if (strncmp(spsc_subjects[k]->name, "byteor", 6) &&
-			    med("spsc", spsc_subjects[k]->name, c64) > best)
-				best = med("spsc", spsc_subjects[k]->name, c64);
-		snprintf(name, sizeof(name), "%s 64B single-op / best other 64B single-op (c%u)", tag, cap[ic]);
-		target(name, ratio(med("spsc", ring, c64), best), 0.95, 1, "64B single-op, threads 4K");
-		snprintf(name, sizeof(name), "%s 8B batch-32 / minimal batch-32 (c%u)", tag, cap[ic]);
-		target(name, ratio(med("spsc", ring, c32), med("spsc", "minimal", c32)), 1.0, 1,
-		       "8B batch 32, threads 4K");
-		snprintf(name, sizeof(name), "%s 8B batch-32 / rte_ring burst-32 (c%u)", tag, cap[ic]);
-		target(name, ratio(med("spsc", ring, c32), med("spsc", "rte-ring", c32)), 1.8, 1,
-		       "8B batch 32, threads 4K");
-	}
-	snprintf(name, sizeof(name), "%s round trip p50 / floor-2lines p50", tag);
-	target(name,
-	       ratio(pct("rtt", ring, "8B, threads 4K", 50),
-		     pct("rtt", "floor-2lines", "8B, threads 4K", 50)), 1.1, 0,
-	       "8B, threads 4K, distributions over all repetitions");
-	snprintf(name, sizeof(name), "%s round trip p99 / floor-2lines p99", tag);
-	target(name,
-	       ratio(pct("rtt", ring, "8B, threads 4K", 99),
-		     pct("rtt", "floor-2lines", "8B, threads 4K", 99)), 1.15, 0,
-	       "8B, threads 4K");
-	cfg_name(c1, sizeof(c1), 8, 4096, 1, V_P4K);
-	cfg_name(c32, sizeof(c32), 8, 4096, 1, V_T4K);
-	snprintf(name, sizeof(name), "%s processes vs threads: throughput threads/procs", tag);
-	target(name,
-	       ratio(med("spsc", ring, c32), med("spsc", ring, c1)), 1.05, 0,
-	       "8B single-op cap 4096, 4K pages");
-	snprintf(name, sizeof(name), "%s processes vs threads: round trip p50 procs/threads", tag);
-	target(name,
-	       ratio(pct("rtt", ring, "8B, procs 4K", 50), pct("rtt", ring, "8B, threads 4K", 50)),
-	       1.05, 0, "8B, 4K pages");
-}
 
 /* ---- main ---------------------------------------------------------------- */
 
@@ -411,7 +383,7 @@ int main(int argc, char **argv)
 {
 	static const char *const spsc_peers[] = { "minimal", "rigtorp", "rte-ring", "rte-ring-eal",
 						  "ck-ring", "boost-spsc", "rwq", NULL };
-	static const char *const mpsc_peers[] = { "rte-ring-mpsc", NULL };
+	static const char *const mpsc_peers[] = { "rte-ring-mpsc", "rte-ring-mpsc-rts", NULL };
 	const char *out = "build/bench", *sections = NULL;
 	char path[600];
 	void *probe;
@@ -461,6 +433,9 @@ int main(int argc, char **argv)
 	if (!hugepages_ok)
 		section_note("spsc", "2 MiB hugetlb pages unavailable: the 2M variants were not run");
 
+	/* first: the SPSC tables print each subject's count beside its time */
+	if (want(sections, "ipm"))
+		bench_ipm();
 	if (want(sections, "floors")) {
 		bench_floors();
 		print_section("floors", "Floors of the machine (CPU 0 <-> CPU 1)", NULL, NULL);
@@ -472,10 +447,6 @@ int main(int argc, char **argv)
 	if (want(sections, "rtt")) {
 		bench_spsc_rtt();
 		print_section("rtt", "SPSC round trip (two lanes)", "floor-2lines", spsc_peers);
-	}
-	if (want(sections, "spsc") || want(sections, "rtt")) {
-		spsc_targets("byteor-ring", "ring");
-		spsc_targets("byteor-fixed", "fixed ring");
 	}
 	if (want(sections, "mpsc")) {
 		bench_mpsc();
@@ -491,6 +462,10 @@ int main(int argc, char **argv)
 		bench_wake();
 	if (want(sections, "kernel"))
 		bench_kernel();
+	if (want(sections, "paired"))
+		bench_paired();
+	else if (want(sections, "ipm"))
+		paired_ipm_targets();
 
 	print_targets();
 	snprintf(path, sizeof(path), "%s/results.json", out);

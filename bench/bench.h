@@ -48,13 +48,13 @@ static inline void cpu_relax(void)
 
 /*
  * The message every producer writes: seq first, then constant filler up to
- * the payload size (8 or 64 bytes; a constant where it inlines).
+ * the payload size (8, 56 or 64 bytes; a constant where it inlines).
  */
 static inline __attribute__((always_inline)) void msg_fill(void *dst, unsigned p, uint64_t seq)
 {
 	uint64_t m[8] = { seq, 1, 2, 3, 4, 5, 6, 7 };
 
-	__builtin_memcpy(dst, m, p == 8 ? 8 : 64);
+	__builtin_memcpy(dst, m, p == 8 ? 8 : p == 56 ? 56 : 64);
 }
 
 /* ---- the shared run area ----------------------------------------------- */
@@ -81,9 +81,19 @@ struct run {
 	int proc;			/* sides are processes */
 	int huge;			/* 2 MiB pages */
 	long long park_ns;		/* wake tests: how long the waiter parks */
+	/*
+	 * MPSC runs are bounded in time: the consumer stops at R->n messages
+	 * or after budget_ns, whichever comes first, raises stop (producers
+	 * check it between enqueues) and leaves what it received in got.
+	 */
+	uint64_t budget_ns;
+	int stop;
+	uint64_t got;
 	uint64_t t_start[SIDES_MAX];	/* TSC at each side's first op */
 	uint64_t t_end[SIDES_MAX];	/* TSC after each side's last op */
 	uint64_t aux[SIDES_MAX][8];	/* per-side counters (parks, syscalls, ...) */
+	/* involuntary context switches of each side while it ran (run.c) */
+	uint64_t preempt[SIDES_MAX];
 	char dir[256];			/* byteor userspace backing directory */
 	char name[2][64];		/* byteor region names */
 	struct hist h;			/* round trip / wake / lag distribution */
@@ -129,12 +139,18 @@ struct subject {
 	int (*rtt)(void *ctx, int role);
 	/* MPSC throughput (CAP_MPSC): side 0 consumes, sides 1.. produce. */
 	int (*mpsc)(void *ctx, int side);
+	/*
+	 * Instructions per message (bench/ipm.c): one thread attaches both
+	 * ends of lane 0 and runs loop_ipm() (loops.h).  NULL: not counted.
+	 */
+	int (*ipm)(void *ctx);
 };
 
 extern const struct subject subj_minimal, subj_rigtorp, subj_byteor_ring,
 	subj_byteor_fixed,
 	subj_byteor_events, subj_rte_noeal, subj_rte_eal, subj_ck, subj_boost,
-	subj_rwq, subj_byteor_mpsc, subj_rte_mpsc;
+	subj_rwq, subj_byteor_mpsc, subj_rte_mpsc, subj_byteor_ring56,
+	subj_rte_mpsc_rts;
 
 /* ---- running ----------------------------------------------------------- */
 
@@ -147,6 +163,8 @@ typedef int (*side_fn)(void *ctx, int side);
  */
 int run_sides(side_fn fn, void *ctx, int nsides, const int *cpus, int timeout_s);
 void pin_self(int cpu);
+/* Involuntary context switches of all sides during the last run_sides(). */
+uint64_t run_preempted(void);
 
 /* Quick mode: one repetition, small counts. */
 extern int quick;
@@ -166,6 +184,7 @@ struct figure {
 	int nreps;
 	double rep[REPS_MAX];
 	char note[160];		/* e.g. "oversubscribed: 3 threads on 2 CPUs" */
+	int preempted;		/* repetitions in which a measured side was preempted */
 	struct hist *h;		/* merged distribution (latency figures) or NULL */
 };
 
@@ -187,6 +206,7 @@ void section_note(const char *section, const char *fmt, ...) __attribute__((form
 /* Targets: name, measured ratio, bound, "ge"/"le". */
 void target(const char *name, double value, double bound, int ge, const char *how);
 
+void print_notes(const char *section);
 void print_section(const char *section, const char *title, const char *ref_subject,
 		   const char *const *peers);
 void write_json(const char *path);
@@ -203,6 +223,25 @@ void bench_fanout(void);
 void bench_journal(void);
 void bench_wake(void);
 void bench_kernel(void);
+void bench_paired(void);
+void paired_ipm_targets(void);
+void bench_ipm(void);
+/* "8B single-op" / "64B batch 32", the ipm section's configurations */
+void ipm_cfg(char *buf, size_t n, unsigned int payload, unsigned int batch);
+/* A subject's instructions per message from the ipm section, or NAN. */
+double ipm_of(const char *subject, unsigned int payload, unsigned int batch);
+
+/*
+ * One measured run each, for the paired section (bench/paired.c): the rate
+ * (Mmsg/s, Mops/s, Mrec/s), or NAN with R->errmsg set.  spsc_rtt_once
+ * returns the p50 in ns and leaves the distribution in R->h.
+ */
+double spsc_tput_once(const struct subject *s, unsigned int payload, unsigned int capacity,
+		      unsigned int batch, uint64_t n);
+double spsc_rtt_once(const struct subject *s, unsigned int payload, uint64_t n);
+double seq_unicast_once(unsigned int batch, uint64_t n, int blocking);
+double fanout_once(int subs, unsigned int batch, uint64_t n, int blocking);
+double journal_once(int subs, uint64_t n);
 
 /* Per-run helpers for byteor subjects (unique names, directory). */
 void byteor_names(void);

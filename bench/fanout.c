@@ -9,6 +9,7 @@
  * subscribers they share it (oversubscribed, said in the table).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,17 @@ struct fctx {
 	_Alignas(64) int joined;
 	_Alignas(64) int done;
 };
+
+/*
+ * Polling (0): non-blocking calls in a loop, wait strategy SPIN.  Blocking
+ * (1): subscribers wait in byteor_fanout_peek_timed() with the default
+ * wait strategy (spin, yield, park) - the path that lets two subscribers
+ * sharing a CPU give it up instead of spinning out their time slices.
+ * The publisher keeps polling: it also routes, and a router that parked
+ * would have nobody to wake it.
+ */
+static int fan_blocking;
+#define FAN_WAIT_NS	2000000000LL
 
 static int fatal(int ret, const char *what)
 {
@@ -97,6 +109,8 @@ static int fan_side(void *ctx, int side)
 		uint64_t got = 0, bad = 0;
 
 		o.queue = (unsigned int)(side - 1);
+		if (fan_blocking)
+			o.wait_strategy = BYTEOR_WAIT_AUTO;
 		ret = byteor_attach_fanout_rx(&o, &rx);
 		if (ret < 0)
 			return fatal(ret, "attach_fanout_rx");
@@ -105,10 +119,11 @@ static int fan_side(void *ctx, int side)
 		__atomic_fetch_add(&c->joined, 1, __ATOMIC_ACQ_REL);
 		run_ready();
 		while (got < n && !R->err) {
-			int k = byteor_fanout_peek(rx, m, 32), i;
+			int k = fan_blocking ? byteor_fanout_peek_timed(rx, m, 32, FAN_WAIT_NS) :
+					       byteor_fanout_peek(rx, m, 32), i;
 
 			if (k <= 0) {
-				if (k != -EAGAIN) {
+				if (k != -EAGAIN && k != -ETIMEDOUT) {
 					fatal(k, "fanout_peek");
 					break;
 				}
@@ -136,70 +151,98 @@ static int fan_side(void *ctx, int side)
 	return R->err;
 }
 
-void bench_fanout(void)
+static unsigned int fan_seq;
+
+/*
+ * One broadcast run: @subs subscribers (CPU 1; 2 share it), @n messages of
+ * 64 B published @batch at a time.  Returns Mmsg/s (messages / (last
+ * subscriber done - first publish)) and leaves subscriber 1's lag in R->h,
+ * or NAN with R->errmsg set.
+ */
+double fanout_once(int subs, unsigned int batch, uint64_t n, int blocking)
 {
 	static const int cpus[3] = { 0, 1, 1 };
-	static unsigned int seqn;
-	int r, subs, ib;
+	struct fctx *c = shm_alloc(sizeof(*c), 0);
+	struct byteor_region_options o = {
+		.kind = BYTEOR_KIND_FANOUT,
+		.geometry = { .slot_size = 64, .capacity = 4096,
+			      .queues = (unsigned int)subs, .producers = 1 },
+		.backing = BYTEOR_BACKING_USER,
+	};
+	uint64_t te = 0;
+	double v = NAN;
+	int ret, i;
 
-	section_note("fanout", "broadcast fanout, 64 B messages, capacity 4096, threads, 4K pages; producer + router in one thread on CPU 0, subscribers on CPU 1 (2 subscribers: OVERSUBSCRIBED, they share CPU 1); throughput = messages / (last subscriber done - first publish)");
+	if (!c) {
+		snprintf(R->errmsg, sizeof(R->errmsg), "shm_alloc failed");
+		return NAN;
+	}
+	R->proc = 0;
+	R->huge = 0;
+	snprintf(R->dir, sizeof(R->dir), "%s", byteor_dir_4k);
+	o.dir = R->dir;
+	R->n = n;
+	R->batch = batch;
+	R->err = 0;
+	R->errmsg[0] = 0;
+	hist_reset(&R->h);
+	c->subs = subs;
+	snprintf(c->name, sizeof(c->name), "bench.%d.f%u", (int)getpid(), fan_seq++);
+	o.name = c->name;
+	ret = byteor_region_create(&o, NULL);
+	if (ret < 0) {
+		snprintf(R->errmsg, sizeof(R->errmsg), "region create failed: %s",
+			 byteor_strerror(ret));
+		shm_free(c, sizeof(*c));
+		return NAN;
+	}
+	fan_blocking = blocking;
+	if (run_sides(fan_side, c, 1 + subs, cpus, 120) == 0) {
+		for (i = 1; i <= subs; i++)
+			if (R->t_end[i] > te)
+				te = R->t_end[i];
+		v = (double)R->n / tsc_ns(te - R->t_start[0]) * 1e3;
+	}
+	fan_blocking = 0;
+	byteor_region_destroy(c->name, BYTEOR_BACKING_USER, R->dir);
+	shm_free(c, sizeof(*c));
+	return v;
+}
+
+void bench_fanout(void)
+{
+	int r, subs, ib, bl;
+
+	section_note("fanout", "broadcast fanout, 64 B messages, capacity 4096, threads, 4K pages; producer + router in one thread on CPU 0, subscribers on CPU 1 (2 subscribers: 3 busy threads on 2 CPUs, OVERSUBSCRIBED: they share CPU 1); throughput = messages / (last subscriber done - first publish)");
+	section_note("fanout", "polling: subscribers call byteor_fanout_peek (non-blocking, wait strategy SPIN); blocking: byteor_fanout_peek_timed (2 s bound, wait strategy AUTO: spin, yield, park); the publisher + router always polls");
 	section_note("fanout", "subscriber lag = subscriber's TSC on seeing a message - the TSC the producer wrote into it (every 16th message of subscriber 1): queueing delay at full rate");
 	for (r = 0; r < (quick ? 1 : 5); r++)
 		for (subs = 1; subs <= 2; subs++)
-			for (ib = 0; ib < 2; ib++) {
-				struct fctx *c = shm_alloc(sizeof(*c), 0);
-				struct byteor_region_options o = {
-					.kind = BYTEOR_KIND_FANOUT,
-					.geometry = { .slot_size = 64, .capacity = 4096,
-						      .queues = (unsigned int)subs, .producers = 1 },
-					.backing = BYTEOR_BACKING_USER,
-				};
-				char cfg[96];
-				struct figure *f;
-				uint64_t te = 0;
-				int ret, i;
+			for (ib = 0; ib < 2; ib++)
+				for (bl = 0; bl < 2; bl++) {
+					char cfg[96];
+					struct figure *f;
+					double v;
 
-				if (!c)
-					return;
-				R->proc = 0;
-				R->huge = 0;
-				snprintf(R->dir, sizeof(R->dir), "%s", byteor_dir_4k);
-				o.dir = R->dir;
-				R->n = quick ? 100000 : subs > 1 ? 200000 : 1000000;
-				R->batch = ib ? 32 : 1;
-				R->err = 0;
-				hist_reset(&R->h);
-				c->subs = subs;
-				snprintf(c->name, sizeof(c->name), "bench.%d.f%u", (int)getpid(), seqn++);
-				o.name = c->name;
-				ret = byteor_region_create(&o, NULL);
-				if (ret < 0) {
-					if (!r)
-						section_note("fanout", "region create failed: %s", byteor_strerror(ret));
-					shm_free(c, sizeof(*c));
-					continue;
-				}
-				snprintf(cfg, sizeof(cfg), "%d subscriber%s, %s", subs, subs > 1 ? "s" : "",
-					 ib ? "publish batch 32" : "publish 1");
-				if (run_sides(fan_side, c, 1 + subs, cpus, 120) == 0) {
-					for (i = 1; i <= subs; i++)
-						if (R->t_end[i] > te)
-							te = R->t_end[i];
+					snprintf(cfg, sizeof(cfg), "%d subscriber%s, %s, %s", subs,
+						 subs > 1 ? "s" : "", ib ? "publish batch 32" : "publish 1",
+						 bl ? "blocking" : "polling");
+					v = fanout_once(subs, ib ? 32 : 1,
+							quick ? 100000 : subs > 1 ? 200000 : 1000000, bl);
+					if (isnan(v)) {
+						fprintf(stderr, "bench: fanout: %s\n", R->errmsg);
+						if (!r)
+							section_note("fanout", "%s failed: %s", cfg, R->errmsg);
+						continue;
+					}
 					f = fig_get("fanout", "byteor-fanout", cfg, "Mmsg/s", 0);
-					fig_add(f, (double)R->n / tsc_ns(te - R->t_start[0]) * 1e3);
+					fig_add(f, v);
 					if (subs > 1)
-						fig_note(f, "oversubscribed: 2 subscribers share CPU 1");
+						fig_note(f, "oversubscribed: 3 busy threads on 2 CPUs (2 subscribers share CPU 1)");
 					f = fig_get("fanout-lag", "byteor-fanout", cfg, "ns p50", 1);
 					fig_add(f, tsc_ns(hist_pct(&R->h, 50)));
 					fig_hist(f, &R->h);
-				} else {
-					fprintf(stderr, "bench: fanout: %s\n", R->errmsg);
-					if (!r)
-						section_note("fanout", "%s failed: %s", cfg, R->errmsg);
 				}
-				byteor_region_destroy(c->name, BYTEOR_BACKING_USER, R->dir);
-				shm_free(c, sizeof(*c));
-			}
 	print_section("fanout", "Fanout publish throughput", NULL, NULL);
 	print_section("fanout-lag", "Fanout subscriber lag", NULL, NULL);
 }

@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,6 +298,45 @@ static void jr_run(int subs, struct jtotal *t, int rep)
 	}
 	byteor_region_destroy(c->name, BYTEOR_BACKING_USER, R->dir);
 	shm_free(c, sizeof(*c));
+}
+
+/*
+ * One run with @subs subscribers, for the paired section: records / s of
+ * the publisher (Mrec/s), or NAN with R->errmsg set.  Laps are not
+ * counted here (the journal section reports them).
+ */
+double journal_once(int subs, uint64_t n)
+{
+	static const int cpus[3] = { 0, 1, 1 };
+	struct jctx *c = shm_alloc(sizeof(*c), 0);
+	double v = NAN;
+	int ret;
+
+	if (!c) {
+		snprintf(R->errmsg, sizeof(R->errmsg), "shm_alloc failed");
+		return NAN;
+	}
+	R->proc = 0;
+	R->huge = 0;
+	snprintf(R->dir, sizeof(R->dir), "%s", byteor_dir_4k);
+	R->n = n;
+	R->payload = JR_PAYLOAD;
+	R->batch = 1;
+	R->err = 0;
+	R->errmsg[0] = 0;
+	hist_reset(&R->h);
+	ret = jr_create(c);
+	if (ret < 0) {
+		snprintf(R->errmsg, sizeof(R->errmsg), "region create failed: %s",
+			 byteor_strerror(ret));
+		shm_free(c, sizeof(*c));
+		return NAN;
+	}
+	if (run_sides(jr_side, c, 1 + subs, cpus, 120) == 0)
+		v = (double)R->n / tsc_ns(R->t_end[0] - R->t_start[0]) * 1e3;
+	byteor_region_destroy(c->name, BYTEOR_BACKING_USER, R->dir);
+	shm_free(c, sizeof(*c));
+	return v;
 }
 
 void bench_journal(void)

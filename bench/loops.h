@@ -85,11 +85,19 @@ static ALWAYS_INLINE int tput_rx_p(lane_t *q, unsigned p)
 	return 0;
 }
 
+/* @p: the payload written and read, 8, 56 (byteor-ring-56in64) or 64 */
+static inline int loop_tput_p(lane_t *q, int role, unsigned p)
+{
+	if (p == 8)
+		return role == ROLE_TX ? tput_tx_p(q, 8) : tput_rx_p(q, 8);
+	if (p == 56)
+		return role == ROLE_TX ? tput_tx_p(q, 56) : tput_rx_p(q, 56);
+	return role == ROLE_TX ? tput_tx_p(q, 64) : tput_rx_p(q, 64);
+}
+
 static inline int loop_tput(lane_t *q, int role)
 {
-	if (R->payload == 8)
-		return role == ROLE_TX ? tput_tx_p(q, 8) : tput_rx_p(q, 8);
-	return role == ROLE_TX ? tput_tx_p(q, 64) : tput_rx_p(q, 64);
+	return loop_tput_p(q, role, R->payload);
 }
 
 static ALWAYS_INLINE int rtt_ping_p(lane_t *a, lane_t *b, unsigned p)
@@ -134,11 +142,74 @@ static ALWAYS_INLINE int rtt_pong_p(lane_t *a, lane_t *b, unsigned p)
 	return 0;
 }
 
+static inline int loop_rtt_p(lane_t *a, lane_t *b, int role, unsigned p)
+{
+	if (p == 8)
+		return role == ROLE_TX ? rtt_ping_p(a, b, 8) : rtt_pong_p(a, b, 8);
+	if (p == 56)
+		return role == ROLE_TX ? rtt_ping_p(a, b, 56) : rtt_pong_p(a, b, 56);
+	return role == ROLE_TX ? rtt_ping_p(a, b, 64) : rtt_pong_p(a, b, 64);
+}
+
 static inline int loop_rtt(lane_t *a, lane_t *b, int role)
 {
-	if (R->payload == 8)
-		return role == ROLE_TX ? rtt_ping_p(a, b, 8) : rtt_pong_p(a, b, 8);
-	return role == ROLE_TX ? rtt_ping_p(a, b, 64) : rtt_pong_p(a, b, 64);
+	return loop_rtt_p(a, b, role, R->payload);
+}
+
+/*
+ * Instructions per message (bench/ipm.c under cachegrind): one thread
+ * drives both ends of one lane, R->n messages of R->payload bytes, each
+ * sent and then received (single-op: one message; batch: R->batch
+ * messages, then all of them received).  Every consumed message is
+ * checked as in the throughput loop, so no work is optimised away.  The
+ * driver runs it at two counts and reports the difference per message:
+ * attach, setup and teardown cancel out.
+ */
+static ALWAYS_INLINE int ipm_p(lane_t *tx, lane_t *rx, unsigned p)
+{
+	uint64_t n = R->n, i = 0, next = 0, bad = 0, seq = 0;
+	unsigned b = R->batch;
+
+	if (b == 1) {
+		for (i = 0; i < n; i++) {
+			if (!q_tx1(tx, p, i) || !q_rx1(rx, p, &seq))
+				return run_fail(-EIO, "ipm: a send or receive found the lane full / empty");
+			bad |= seq ^ i;
+		}
+	} else {
+		while (i < n) {
+			unsigned w = n - i < b ? (unsigned)(n - i) : b;
+			unsigned k = q_txn(tx, p, w, i), got = 0;
+
+			if (k != w)
+				return run_fail(-EIO, "ipm: a burst found the lane full");
+			while (got < k) {
+				unsigned g = q_rxn(rx, p, k - got, &next, &bad);
+
+				if (!g)
+					return run_fail(-EIO, "ipm: a burst receive found the lane empty");
+				got += g;
+			}
+			i += k;
+		}
+	}
+	if (bad)
+		return run_fail(-EBADMSG, "ipm: a message came back out of order");
+	return 0;
+}
+
+static inline int loop_ipm_p(lane_t *tx, lane_t *rx, unsigned p)
+{
+	if (p == 8)
+		return ipm_p(tx, rx, 8);
+	if (p == 56)
+		return ipm_p(tx, rx, 56);
+	return ipm_p(tx, rx, 64);
+}
+
+static inline int loop_ipm(lane_t *tx, lane_t *rx)
+{
+	return loop_ipm_p(tx, rx, R->payload);
 }
 
 #endif /* BENCH_LOOPS_H */

@@ -15,7 +15,7 @@
 
 #define FIG_MAX		1024
 #define NOTE_MAX	128
-#define TGT_MAX		64
+#define TGT_MAX		128
 
 static struct figure figs[FIG_MAX];
 static int nfigs;
@@ -175,6 +175,8 @@ static const char *fmtv(char *buf, double v)
 		snprintf(buf, 24, "-");
 	else if (v == 0)
 		snprintf(buf, 24, "0");
+	else if (v < 0.01)
+		snprintf(buf, 24, "%.2g", v);	/* a small figure is not 0.00 */
 	else if (v >= 1000)
 		snprintf(buf, 24, "%.0f", v);
 	else if (v >= 100)
@@ -182,6 +184,56 @@ static const char *fmtv(char *buf, double v)
 	else
 		snprintf(buf, 24, "%.2f", v);
 	return buf;
+}
+
+void print_notes(const char *section)
+{
+	int i;
+
+	for (i = 0; i < nnotes; i++)
+		if (!strcmp(notes[i].section, section))
+			printf("  note: %s\n", notes[i].text);
+}
+
+/*
+ * An SPSC throughput row at capacity 4096 gets its subject's instructions
+ * per message from the ipm section (same payload, single-op or batch 32),
+ * if that ran first: the cost of the code beside the time it took.
+ */
+static void print_ipm_beside(const struct figure *f)
+{
+	unsigned int p;
+	double v;
+
+	if (strcmp(f->section, "spsc") || !strstr(f->config, "cap4096") ||
+	    sscanf(f->config, "%uB", &p) != 1)
+		return;
+	v = ipm_of(f->subject, p, strstr(f->config, "batch 32") ? 32 : 1);
+	if (!isnan(v))
+		printf("  {%.1f instr/msg}", v);
+}
+
+/*
+ * The ratio of @f to @ref paired by repetition: repetition i of every
+ * subject ran in the same round (bench.c interleaves them), so the ratio
+ * is taken per round and its median returned (min, max in *mn, *mx);
+ * NAN if the two have no round in common.  Never a ratio of medians.
+ */
+static double paired_ratio(const struct figure *f, const struct figure *ref, double *mn,
+			   double *mx)
+{
+	double r[REPS_MAX];
+	int i, n = 0;
+
+	for (i = 0; i < f->nreps && i < ref->nreps; i++)
+		if (f->rep[i] > 0 && ref->rep[i] > 0)
+			r[n++] = f->rep[i] / ref->rep[i];
+	if (!n)
+		return NAN;
+	qsort(r, (size_t)n, sizeof(double), dcmp);
+	*mn = r[0];
+	*mx = r[n - 1];
+	return n & 1 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
 }
 
 /*
@@ -197,18 +249,20 @@ void print_section(const char *section, const char *title, const char *ref_subje
 
 	memset(done, 0, sizeof(done));
 	printf("\n== %s ==\n", title);
-	for (i = 0; i < nnotes; i++)
-		if (!strcmp(notes[i].section, section))
-			printf("  note: %s\n", notes[i].text);
+	print_notes(section);
 	for (i = 0; i < nfigs; i++) {
 		const struct figure *ref;
 
 		if (done[i] || strcmp(figs[i].section, section))
 			continue;
 		ref = ref_subject ? fig_find(section, ref_subject, figs[i].config) : NULL;
-		printf("\n  [%s]  (%s, median of %d [min..max]%s)\n", figs[i].config,
-		       figs[i].unit, figs[i].nreps,
-		       ref ? "; xref = ratio to the reference" : "");
+		if (figs[i].nreps == 1)
+			printf("\n  [%s]  (%s, one repetition%s)\n", figs[i].config, figs[i].unit,
+			       ref ? "; xref = ratio to the reference" : "");
+		else
+			printf("\n  [%s]  (%s, median of %d [min..max]%s)\n", figs[i].config,
+			       figs[i].unit, figs[i].nreps,
+			       ref ? "; xref = ratio to the reference, median [min..max] of per-repetition ratios" : "");
 		for (j = i; j < nfigs; j++) {
 			struct figure *f = &figs[j];
 			char a[24], b[24], c[24];
@@ -216,29 +270,44 @@ void print_section(const char *section, const char *title, const char *ref_subje
 			if (strcmp(f->section, section) || strcmp(f->config, figs[i].config))
 				continue;
 			done[j] = 1;
-			printf("    %-22s %9s  [%s..%s]", f->subject,
-			       fmtv(a, f->nreps ? fig_median(f) : NAN),
-			       fmtv(b, f->nreps ? fig_min(f) : NAN),
-			       fmtv(c, f->nreps ? fig_max(f) : NAN));
-			if (ref && fig_median(ref) > 0 && f->nreps)
-				printf("  xref %.2f", fig_median(f) / fig_median(ref));
+			if (f->nreps == 1)	/* one value: no range to show */
+				printf("    %-22s %9s", f->subject, fmtv(a, f->rep[0]));
+			else
+				printf("    %-22s %9s  [%s..%s]", f->subject,
+				       fmtv(a, f->nreps ? fig_median(f) : NAN),
+				       fmtv(b, f->nreps ? fig_min(f) : NAN),
+				       fmtv(c, f->nreps ? fig_max(f) : NAN));
+			if (ref && f->nreps) {
+				double mn, mx, x = paired_ratio(f, ref, &mn, &mx);
+
+				if (!isnan(x))
+					printf(f->nreps > 1 ? "  xref %.2f [%.2f..%.2f]" : "  xref %.2f",
+					       x, mn, mx);
+			}
 			if (f->h)
 				printf("  p50 %.0f p99 %.0f p99.9 %.0f max %.0f ns",
 				       tsc_ns(hist_pct(f->h, 50)), tsc_ns(hist_pct(f->h, 99)),
 				       tsc_ns(hist_pct(f->h, 99.9)), tsc_ns(f->h->max));
 			if (f->note[0])
 				printf("  (%s)", f->note);
+			if (f->preempted)
+				printf("  [preempted in %d of %d]", f->preempted, f->nreps);
+			print_ipm_beside(f);
 			printf("\n");
 			if (peers && !strncmp(f->subject, "byteor", 6) && f->nreps) {
 				int any = 0;
 
 				for (k = 0; peers[k]; k++) {
 					const struct figure *p = fig_find(section, peers[k], f->config);
+					double mn, mx, x;
 
-					if (!p || !p->nreps || fig_median(p) <= 0)
+					if (!p || !p->nreps)
 						continue;
-					printf("%s %s %.2f", any ? "," : "      vs", peers[k],
-					       fig_median(f) / fig_median(p));
+					x = paired_ratio(f, p, &mn, &mx);
+					if (isnan(x))
+						continue;
+					printf("%s %s %.2f", any ? "," : "      vs (per-repetition ratios, median)",
+					       peers[k], x);
 					any = 1;
 				}
 				if (any)
@@ -252,7 +321,7 @@ void print_targets(void)
 {
 	int i, met = 0;
 
-	printf("\n== Targets (ratios of medians, same run) ==\n");
+	printf("\n== Targets (paired ones per state; each line says how it was measured) ==\n");
 	for (i = 0; i < ntgts; i++) {
 		const struct tgt *t = &tgts[i];
 		int ok = !isnan(t->value) && (t->ge ? t->value >= t->bound : t->value <= t->bound);
@@ -369,6 +438,8 @@ void write_json(const char *path)
 		for (j = 0; j < g->nreps; j++)
 			fprintf(f, "%s%.6g", j ? ", " : "", g->rep[j]);
 		fprintf(f, "]");
+		if (g->preempted)
+			fprintf(f, ", \"preempted_repetitions\": %d", g->preempted);
 		if (g->note[0]) {
 			fprintf(f, ", \"note\": ");
 			jstr(f, g->note);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -96,11 +97,23 @@ void pin_self(int cpu)
 	pthread_setaffinity_np(pthread_self(), sizeof(s), &s);
 }
 
+/*
+ * A side's involuntary context switches count from the start barrier on:
+ * starting, pinning and waiting at the barrier for a peer that the main
+ * thread is still creating are not the measured loop.
+ */
+static __thread uint64_t csw_at_ready;
+static __thread int csw_ready;
+
+static uint64_t nivcsw(int who);
+
 void run_ready(void)
 {
 	__atomic_fetch_add(&R->ready, 1, __ATOMIC_ACQ_REL);
 	while (__atomic_load_n(&R->ready, __ATOMIC_ACQUIRE) < R->nsides)
 		;
+	csw_at_ready = nivcsw(R->proc ? RUSAGE_SELF : RUSAGE_THREAD);
+	csw_ready = 1;
 }
 
 int run_fail(int err, const char *fmt, ...)
@@ -127,13 +140,35 @@ struct side_arg {
 	pthread_t th;
 };
 
+/* Involuntary context switches so far of this thread (@who RUSAGE_THREAD) or process. */
+static uint64_t nivcsw(int who)
+{
+	struct rusage ru;
+
+	return getrusage(who, &ru) ? 0 : (uint64_t)ru.ru_nivcsw;
+}
+
 static void *side_thread(void *p)
 {
 	struct side_arg *a = p;
+	uint64_t c0;
 
 	pin_self(a->cpu);
+	csw_ready = 0;
+	c0 = nivcsw(RUSAGE_THREAD);
 	a->rc = a->fn(a->ctx, a->side);
+	R->preempt[a->side] = nivcsw(RUSAGE_THREAD) - (csw_ready ? csw_at_ready : c0);
 	return NULL;
+}
+
+uint64_t run_preempted(void)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < R->nsides && i < SIDES_MAX; i++)
+		n += R->preempt[i];
+	return n;
 }
 
 int run_sides(side_fn fn, void *ctx, int nsides, const int *cpus, int timeout_s)
@@ -150,6 +185,7 @@ int run_sides(side_fn fn, void *ctx, int nsides, const int *cpus, int timeout_s)
 	memset(R->t_start, 0, sizeof(R->t_start));
 	memset(R->t_end, 0, sizeof(R->t_end));
 	memset(R->aux, 0, sizeof(R->aux));
+	memset(R->preempt, 0, sizeof(R->preempt));
 
 	if (!R->proc) {
 		for (i = 0; i < nsides; i++) {
@@ -188,8 +224,15 @@ int run_sides(side_fn fn, void *ctx, int nsides, const int *cpus, int timeout_s)
 	for (i = 0; i < nsides; i++) {
 		pid[i] = fork();
 		if (pid[i] == 0) {
+			uint64_t c0;
+			int ret;
+
 			pin_self(cpus[i]);
-			_exit(fn(ctx, i) ? 1 : 0);
+			csw_ready = 0;
+			c0 = nivcsw(RUSAGE_SELF);
+			ret = fn(ctx, i);
+			R->preempt[i] = nivcsw(RUSAGE_SELF) - (csw_ready ? csw_at_ready : c0);
+			_exit(ret ? 1 : 0);
 		}
 		if (pid[i] < 0) {
 			fprintf(stderr, "bench: fork failed\n");

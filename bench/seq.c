@@ -70,11 +70,20 @@ static void seq_teardown(struct sctx *c)
 	c->n = 0;
 }
 
+/*
+ * Polling (0): non-blocking calls (-EAGAIN) in a loop, wait strategy SPIN.
+ * Blocking (1): the *_timed calls with a bounded timeout and the default
+ * wait strategy (spin, yield, park): the path an application that waits
+ * takes, eventcount checks included.
+ */
+static int seq_blocking;
+#define SEQ_WAIT_NS	2000000000LL	/* a peer that died lets us stop */
+
 static int seq_attach(const char *name, int role, struct byteor_sequenced_slots **out)
 {
 	struct byteor_attach_options o = {
 		.name = name, .backing = BYTEOR_BACKING_USER, .dir = R->dir,
-		.wait_strategy = BYTEOR_WAIT_SPIN,
+		.wait_strategy = seq_blocking ? BYTEOR_WAIT_AUTO : BYTEOR_WAIT_SPIN,
 	};
 	int ret = byteor_attach_sequenced_slots_region(&o, role, out);
 
@@ -99,9 +108,11 @@ static int unicast_side(void *ctx, int side)
 		while (done < n) {
 			unsigned int i;
 
-			ret = byteor_sequenced_slots_producer_claim(h, b, &first);
+			ret = seq_blocking ?
+			      byteor_sequenced_slots_producer_claim_timed(h, b, &first, SEQ_WAIT_NS) :
+			      byteor_sequenced_slots_producer_claim(h, b, &first);
 			if (ret) {
-				if (ret != -EAGAIN) {
+				if (ret != -EAGAIN && ret != -ETIMEDOUT) {
 					fatal(ret, "producer_claim");
 					break;
 				}
@@ -116,10 +127,12 @@ static int unicast_side(void *ctx, int side)
 		}
 	} else {
 		while (done < n) {
-			int k = byteor_sequenced_slots_stage_wait(h, 4096, &first), i;
+			int k = seq_blocking ?
+				byteor_sequenced_slots_stage_wait_timed(h, 4096, &first, SEQ_WAIT_NS) :
+				byteor_sequenced_slots_stage_wait(h, 4096, &first), i;
 
 			if (k <= 0) {
-				if (k != -EAGAIN) {
+				if (k != -EAGAIN && k != -ETIMEDOUT) {
 					fatal(k, "stage_wait");
 					break;
 				}
@@ -211,6 +224,31 @@ static int pingpong_side(void *ctx, int side)
 	return R->err;
 }
 
+/*
+ * One unicast run (producer CPU 0, stage CPU 1, threads, 4K pages) of @n
+ * entries published @batch at a time: Mops/s, or NAN with R->errmsg set.
+ */
+double seq_unicast_once(unsigned int batch, uint64_t n, int blocking)
+{
+	static const int cpus[2] = { 0, 1 };
+	struct sctx c = { .n = 0 };
+	double v = NAN;
+
+	R->proc = 0;
+	R->huge = 0;
+	snprintf(R->dir, sizeof(R->dir), "%s", byteor_dir_4k);
+	R->batch = batch;
+	R->n = n;
+	R->err = 0;
+	R->errmsg[0] = 0;
+	seq_blocking = blocking;
+	if (seq_setup(&c, 1, SEQ_CAP) == 0 && run_sides(unicast_side, &c, 2, cpus, 120) == 0)
+		v = (double)R->n / tsc_ns(R->t_end[1] - R->t_start[0]) * 1e3;
+	seq_teardown(&c);
+	seq_blocking = 0;
+	return v;
+}
+
 /* One JVM: parse "RESULT <name> <value>" and "LAT <name> p50 p99 p999 max". */
 static int run_java(const char *java, uint64_t n1, uint64_t n10, uint64_t npp)
 {
@@ -262,30 +300,27 @@ void bench_seq(const char *outdir)
 	(void)outdir;
 	section_note("seq", "byteor sequenced slots (producer CPU 0, stage CPU 1, threads, 4K pages, non-blocking calls polled) vs LMAX Disruptor 3.4.4 (BusySpinWaitStrategy, BatchEventProcessor, JVM under taskset -c 0,1, fresh JVM per repetition with warm-up); 65536 entries of 8 B; %llu ops publish-1, %llu ops batch-10",
 		     (unsigned long long)n1, (unsigned long long)n10);
+	section_note("seq", "byteor-seq polls (non-blocking calls, wait strategy SPIN); byteor-seq-blocking takes the blocking path (the *_timed calls, 2 s bound, wait strategy AUTO: spin, yield, park)");
 	section_note("seq", "pipeline / multicast / diamond shapes NOT RUN: each needs 3+ busy-spinning threads, which 2 CPUs cannot run at once");
 	if (!java_ok)
 		section_note("seq", "Java Disruptor NOT RUN: BENCH_JAVA unset (no JDK / disruptor.jar)");
 	for (r = 0; r < (quick ? 1 : 5); r++) {
-		for (b = 0; b < 2; b++) {
-			struct sctx c = { .n = 0 };
+		for (b = 0; b < 4; b++) {
+			/* b & 1: batch of 10; b & 2: the blocking path */
+			double v = seq_unicast_once(b & 1 ? 10 : 1, b & 1 ? n10 : n1, b >> 1);
 			struct figure *f;
 
-			R->proc = 0;
-			R->huge = 0;
-			snprintf(R->dir, sizeof(R->dir), "%s", byteor_dir_4k);
-			R->batch = b ? 10 : 1;
-			R->n = b ? n10 : n1;
-			R->err = 0;
-			if (seq_setup(&c, 1, SEQ_CAP) == 0 && run_sides(unicast_side, &c, 2, cpus, 120) == 0) {
-				f = fig_get("seq", "byteor-seq", b ? "unicast 1P-1C, batch of 10" :
+			if (!isnan(v)) {
+				f = fig_get("seq", b >> 1 ? "byteor-seq-blocking" : "byteor-seq",
+					    b & 1 ? "unicast 1P-1C, batch of 10" :
 					    "unicast 1P-1C, publish 1", "Mops/s", 0);
-				fig_add(f, (double)R->n / tsc_ns(R->t_end[1] - R->t_start[0]) * 1e3);
+				fig_add(f, v);
 			} else {
 				fprintf(stderr, "bench: seq unicast: %s\n", R->errmsg);
 				if (!r)
-					section_note("seq", "byteor-seq unicast failed: %s", R->errmsg);
+					section_note("seq", "byteor-seq%s unicast failed: %s",
+						     b >> 1 ? "-blocking" : "", R->errmsg);
 			}
-			seq_teardown(&c);
 		}
 		{
 			struct sctx c = { .n = 0 };

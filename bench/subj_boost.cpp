@@ -173,11 +173,23 @@ int b_rtt(void *ctx, int role)
 	}
 }
 
+int b_ipm(void *ctx)
+{
+	bctx *c = (bctx *)ctx;
+
+	switch (which()) {
+	case 0: return p8c4k::loop_ipm((p8c4k::lane_t *)c->q[0], (p8c4k::lane_t *)c->q[0]);
+	case 1: return p8c64k::loop_ipm((p8c64k::lane_t *)c->q[0], (p8c64k::lane_t *)c->q[0]);
+	case 2: return p64c4k::loop_ipm((p64c4k::lane_t *)c->q[0], (p64c4k::lane_t *)c->q[0]);
+	default: return p64c64k::loop_ipm((p64c64k::lane_t *)c->q[0], (p64c64k::lane_t *)c->q[0]);
+	}
+}
+
 } // namespace
 
 extern "C" const struct subject subj_boost = {
 	"boost-spsc",
 	"Boost.Lockfree spsc_queue<T, capacity<N>> placed in our memory, native push/pop of n for batch",
 	CAP_PROC | CAP_HUGE | CAP_BATCH,
-	b_setup, b_teardown, b_tput, b_rtt, nullptr,
+	b_setup, b_teardown, b_tput, b_rtt, nullptr, b_ipm,
 };

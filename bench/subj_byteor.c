@@ -123,7 +123,7 @@ struct bctx {
 	int events;
 };
 
-static int ring_setup_flags(void **ctx, int nlanes, __u32 flags)
+static int ring_setup_geom(void **ctx, int nlanes, __u32 flags, unsigned int slot_size)
 {
 	struct bctx *c = calloc(1, sizeof(*c));
 	int i, ret;
@@ -132,7 +132,7 @@ static int ring_setup_flags(void **ctx, int nlanes, __u32 flags)
 	for (i = 0; i < nlanes; i++) {
 		struct byteor_region_options o = {
 			.kind = BYTEOR_KIND_SINGLE_RING,
-			.geometry = { .slot_size = R->payload, .capacity = R->capacity,
+			.geometry = { .slot_size = slot_size, .capacity = R->capacity,
 				      .queues = 1, .producers = 1, .flags = flags },
 			.backing = BYTEOR_BACKING_USER,
 			.dir = R->dir,
@@ -151,9 +151,25 @@ static int ring_setup_flags(void **ctx, int nlanes, __u32 flags)
 	return 0;
 }
 
+static int ring_setup_flags(void **ctx, int nlanes, __u32 flags)
+{
+	return ring_setup_geom(ctx, nlanes, flags, R->payload);
+}
+
 static int ring_setup(void **ctx, int nlanes)
 {
 	return ring_setup_flags(ctx, nlanes, 0);
+}
+
+/*
+ * A ring with slot headers whose slot is one cache line: 56 B payload +
+ * the 8-byte slot header (length and publication tag) = a 64-byte stride.
+ * Run in the 64 B configurations beside the 64 B subjects (a 64 B payload
+ * with a header takes a 72-byte stride, two lines for most slots).
+ */
+static int ring56_setup(void **ctx, int nlanes)
+{
+	return ring_setup_geom(ctx, nlanes, 0, 56);
 }
 
 /* A fixed-size ring: no slot header, 64-byte messages in 64-byte slots. */
@@ -195,8 +211,29 @@ static int ring_tput(void *ctx, int role, int side)
 			  BYTEOR_ROLE_CONSUMER, &q);
 	if (ret)
 		return ret;
-	ret = loop_tput(q, role);
+	/* the slot size, not R->payload: 56 for byteor-ring-56in64 */
+	ret = loop_tput_p(q, role, byteor_single_ring_slot_size(q));
 	byteor_single_ring_detach(q);
+	return ret;
+}
+
+static int ring_ipm(void *ctx)
+{
+	struct bctx *c = ctx;
+	lane_t *a, *b;
+	int ret;
+
+	ret = ring_attach(c->name[0], BYTEOR_ROLE_PRODUCER, &a);
+	if (ret)
+		return ret;
+	ret = ring_attach(c->name[0], BYTEOR_ROLE_CONSUMER, &b);
+	if (ret) {
+		byteor_single_ring_detach(a);
+		return ret;
+	}
+	ret = loop_ipm_p(a, b, byteor_single_ring_slot_size(a));
+	byteor_single_ring_detach(a);
+	byteor_single_ring_detach(b);
 	return ret;
 }
 
@@ -217,7 +254,7 @@ static int ring_rtt(void *ctx, int role)
 		byteor_single_ring_detach(a);
 		return ret;
 	}
-	ret = loop_rtt(a, b, role);
+	ret = loop_rtt_p(a, b, role, byteor_single_ring_slot_size(a));
 	byteor_single_ring_detach(a);
 	byteor_single_ring_detach(b);
 	return ret;
@@ -231,6 +268,7 @@ const struct subject subj_byteor_fixed = {
 	.teardown = b_teardown,
 	.tput = ring_tput,
 	.rtt = ring_rtt,
+	.ipm = ring_ipm,
 };
 
 const struct subject subj_byteor_ring = {
@@ -241,4 +279,16 @@ const struct subject subj_byteor_ring = {
 	.teardown = b_teardown,
 	.tput = ring_tput,
 	.rtt = ring_rtt,
+	.ipm = ring_ipm,
+};
+
+const struct subject subj_byteor_ring56 = {
+	.name = "byteor-ring-56in64",
+	.desc = "byteor single ring with slot headers, 56 B payload + 8 B header = one 64-byte line per slot (64 B configurations only)",
+	.caps = CAP_PROC | CAP_HUGE | CAP_BATCH | CAP_ZEROCOPY,
+	.setup = ring56_setup,
+	.teardown = b_teardown,
+	.tput = ring_tput,
+	.rtt = ring_rtt,
+	.ipm = ring_ipm,
 };

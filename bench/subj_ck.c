@@ -135,6 +135,13 @@ static int ck_rtt(void *ctx, int role)
 	return loop_rtt(c->q[0], c->q[1], role);
 }
 
+static int ck_ipm(void *ctx)
+{
+	struct ckctx *c = ctx;
+
+	return loop_ipm(c->q[0], c->q[0]);
+}
+
 const struct subject subj_ck = {
 	.name = "ck-ring",
 	.desc = "ConcurrencyKit ck_ring SPSC, typed (values in the ring), no burst API (batch = loop)",
@@ -143,4 +150,5 @@ const struct subject subj_ck = {
 	.teardown = ck_teardown,
 	.tput = ck_tput,
 	.rtt = ck_rtt,
+	.ipm = ck_ipm,
 };

@@ -182,6 +182,26 @@ static int ev_rtt(void *ctx, int role)
 	return ret;
 }
 
+static int ev_ipm(void *ctx)
+{
+	struct ectx *c = ctx;
+	lane_t *a, *b;
+	int ret;
+
+	ret = ev_attach(c->name, 0, 1, 0, &a);
+	if (ret)
+		return ret;
+	ret = ev_attach(c->name, 0, 0, 0, &b);
+	if (ret) {
+		byteor_events_detach(a);
+		return ret;
+	}
+	ret = loop_ipm(a, b);
+	byteor_events_detach(a);
+	byteor_events_detach(b);
+	return ret;
+}
+
 const struct subject subj_byteor_events = {
 	.name = "byteor-events",
 	.desc = "byteor events chain SPSC queue: claim/publish + peek/release in place (libbyteor.a, non-blocking calls)",
@@ -190,6 +210,7 @@ const struct subject subj_byteor_events = {
 	.teardown = ev_teardown,
 	.tput = ev_tput,
 	.rtt = ev_rtt,
+	.ipm = ev_ipm,
 };
 
 /* ---- MPSC: side 0 consumes, sides 1..R->producers produce --------------- */
@@ -221,7 +242,7 @@ static int mp_side(void *ctx, int side)
 
 		run_ready();
 		R->t_start[side] = tsc_now();
-		while (i < per) {
+		while (i < per && !__atomic_load_n(&R->stop, __ATOMIC_RELAXED)) {
 			unsigned int w = per - i < b ? (unsigned int)(per - i) : b;
 			int k = byteor_events_claim(q, s, w), j;
 
@@ -241,10 +262,11 @@ static int mp_side(void *ctx, int side)
 		}
 		R->t_end[side] = tsc_now();
 	} else {
-		uint64_t next[SIDES_MAX] = { 0 }, got = 0, bad = 0;
+		uint64_t next[SIDES_MAX] = { 0 }, got = 0, bad = 0, deadline, polls = 0;
 		struct byteor_slot s[64];
 
 		run_ready();
+		deadline = tsc_now() + (uint64_t)((double)R->budget_ns * tsc_ghz);
 		while (got < total) {
 			int k = byteor_events_peek(q, s, b), j;
 
@@ -254,6 +276,8 @@ static int mp_side(void *ctx, int side)
 					break;
 				}
 				if (R->err)
+					break;
+				if (tsc_now() > deadline)
 					break;
 				continue;
 			}
@@ -269,8 +293,13 @@ static int mp_side(void *ctx, int side)
 			}
 			byteor_events_release(q, (unsigned int)k);
 			got += (uint64_t)k;
+			if (!(++polls & 1023) && tsc_now() > deadline)
+				break;
 		}
 		R->t_end[0] = tsc_now();
+		R->got = got;
+		/* relaxed: producers only need to see it eventually */
+		__atomic_store_n(&R->stop, 1, __ATOMIC_RELAXED);
 		if (bad && !ret)
 			ret = run_fail(-EBADMSG, "mpsc consumer: lost, duplicated or reordered event");
 	}

@@ -7,15 +7,23 @@
  * release store.  Slots are payload-sized (8 or 64 bytes), no header.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bench.h"
 
+/*
+ * Positions and slots in 128-byte blocks of their own: the adjacent-line
+ * prefetcher moves a 64-byte line with its 128-byte buddy, so positions
+ * 64 bytes apart would travel together between the CPUs.
+ */
 struct mring {
-	_Alignas(64) uint64_t head;	/* producer: messages published */
-	_Alignas(64) uint64_t tail;	/* consumer: messages consumed */
-	_Alignas(64) unsigned char slots[];
+	_Alignas(128) uint64_t head;	/* producer: messages published */
+	_Alignas(128) uint64_t tail;	/* consumer: messages consumed */
+	_Alignas(128) unsigned char slots[];
 };
+_Static_assert(offsetof(struct mring, tail) / 128 != offsetof(struct mring, head) / 128,
+	       "the minimal ring's positions share a 128-byte block");
 
 struct mside {
 	struct mring *r;
@@ -163,6 +171,16 @@ static int m_rtt(void *ctx, int role)
 	return loop_rtt(&a, &b, role);
 }
 
+static int m_ipm(void *ctx)
+{
+	struct mctx *c = ctx;
+	lane_t a, b;
+
+	m_side(&a, c->r[0], 1);
+	m_side(&b, c->r[0], 0);
+	return loop_ipm(&a, &b);
+}
+
 const struct subject subj_minimal = {
 	.name = "minimal",
 	.desc = "minimal C index ring (reference): padded free-running positions, cached peer position, burst = one release store",
@@ -171,4 +189,5 @@ const struct subject subj_minimal = {
 	.teardown = m_teardown,
 	.tput = m_tput,
 	.rtt = m_rtt,
+	.ipm = m_ipm,
 };

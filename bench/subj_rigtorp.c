@@ -8,6 +8,7 @@
  * message.  It has no batch API: a burst is a loop of single ops.
  */
 #include <errno.h>
+#include <string.h>
 #include <stdlib.h>
 #include "bench.h"
 
@@ -154,6 +155,18 @@ static int r_rtt(void *ctx, int role)
 	return loop_rtt(&a, &b, role);
 }
 
+static int r_ipm(void *ctx)
+{
+	struct rctx *c = ctx;
+	lane_t a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	r_side(&a, c->r[0]);
+	r_side(&b, c->r[0]);
+	return loop_ipm(&a, &b);
+}
+
 const struct subject subj_rigtorp = {
 	.name = "rigtorp",
 	.desc = "rigtorp-style SPSCQueue in C: wrapping indices + slack slot, padded indices and caches, no batch API (burst = loop)",
@@ -162,4 +175,5 @@ const struct subject subj_rigtorp = {
 	.teardown = r_teardown,
 	.tput = r_tput,
 	.rtt = r_rtt,
+	.ipm = r_ipm,
 };

@@ -127,11 +127,20 @@ int w_rtt(void *ctx, int role)
 	return r64::loop_rtt((r64::lane_t *)c->q[0], (r64::lane_t *)c->q[1], role);
 }
 
+int w_ipm(void *ctx)
+{
+	rctx *c = (rctx *)ctx;
+
+	if (R->payload == 8)
+		return r8::loop_ipm((r8::lane_t *)c->q[0], (r8::lane_t *)c->q[0]);
+	return r64::loop_ipm((r64::lane_t *)c->q[0], (r64::lane_t *)c->q[0]);
+}
+
 } // namespace
 
 extern "C" const struct subject subj_rwq = {
 	"rwq",
 	"moodycamel ReaderWriterQueue, try_enqueue/try_dequeue, heap (threads only), no bulk API (batch = loop)",
 	0,
-	w_setup, w_teardown, w_tput, w_rtt, nullptr,
+	w_setup, w_teardown, w_tput, w_rtt, nullptr, w_ipm,
 };

@@ -3,16 +3,21 @@
 #
 # byteor benchmarks (top-level `make bench`; never part of `make check`).
 #
-#   bash scripts/bench.sh            the full run (< 15 minutes on 2 CPUs)
+#   bash scripts/bench.sh            the full run (~20 minutes on 2 CPUs)
 #   BENCH_QUICK=1 bash scripts/bench.sh   one repetition, small counts (development)
 #   BENCH_SECTIONS=spsc,rtt bash scripts/bench.sh   some sections only
+#   BENCH_SECTIONS=ipm bash scripts/bench.sh   instructions per message only
+#                                    (top-level `make bench-ipm`; cachegrind)
+#   BENCH_PAIRED_S=600 bash scripts/bench.sh   a longer paired section (the
+#                                    targets per host state; default 300 s)
 #
 # Installs its Debian packages idempotently (as root), builds libbyteor and
 # the driver, sets up for the run what it needs and puts it back afterwards:
 # a 2 MiB hugetlb pool (vm.nr_hugepages) and a hugetlbfs mount for byteor's
 # userspace backing, a private /dev/shm directory, tracefs (to count system
 # calls).  Output: tables on stdout, build/bench/results.json, PNG plots in
-# build/bench/ (gnuplot); quick runs write build/bench/quick/ instead.
+# build/bench/ (gnuplot); quick runs write build/bench/quick/ instead,
+# instruction counts alone (make bench-ipm) build/bench/ipm-run/.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +26,7 @@ out=$BUILD/bench
 say() { echo "bench: $*" >&2; }
 
 pkgs="libdpdk-dev libck-dev libboost-dev libreaderwriterqueue-dev libdisruptor-java
-      default-jdk-headless gnuplot-nox pkg-config"
+      default-jdk-headless gnuplot-nox pkg-config valgrind"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -88,9 +93,13 @@ res=$out
 if [ -n "${BENCH_QUICK:-}" ] && [ "${BENCH_QUICK}" != 0 ]; then
 	res=$out/quick
 	mkdir -p "$res"
+elif [ "${BENCH_SECTIONS:-}" = ipm ]; then
+	# make bench-ipm: its own directory too
+	res=$out/ipm-run
+	mkdir -p "$res"
 fi
 args=(-o "$res")
-[ "$res" != "$out" ] && args+=(-q)
+[ "$res" = "$out/quick" ] && args+=(-q)
 [ -n "${BENCH_SECTIONS:-}" ] && args+=(-s "$BENCH_SECTIONS")
 
 start=$(date +%s)
