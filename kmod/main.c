@@ -142,3 +142,4 @@ module_exit(byteor_exit);
 
 MODULE_DESCRIPTION("byteor: hugepage-backed shared-memory regions");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(BYTEOR_MODULE_VERSION);

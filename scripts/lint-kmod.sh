@@ -49,6 +49,16 @@ done
 #  ARRAY_SIZE  is kernel-internal, not available to a uapi header.
 checkpatch --ignore CAMELCASE,ARRAY_SIZE -f include/uapi/byteor.h || fail=1
 
+# One version: include/byteor/common.h's is the module's (MODULE_VERSION,
+# checked in each build below) and dkms.conf's.
+version=$(sed -n 's/^#define BYTEOR_VERSION_\(MAJOR\|MINOR\|PATCH\)[[:space:]]*\([0-9]*\).*/\2/p' \
+	include/byteor/common.h | paste -sd. -)
+dkms=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' kmod/dkms.conf)
+if [ "$dkms" != "$version" ]; then
+	echo "lint-kmod: kmod/dkms.conf PACKAGE_VERSION $dkms, the project is $version" >&2
+	fail=1
+fi
+
 for k in $KVERS; do
 	rel=$(cat "$BUILD/kernels/$k/release" 2>/dev/null) ||
 		die "no kernel release for $k: run scripts/deps.sh"
@@ -70,6 +80,11 @@ for k in $KVERS; do
 		fail=1
 	else
 		echo "lint-kmod: $k ($rel): build with C=2 W=1 clean"
+	fi
+	modver=$(/sbin/modinfo -F version "$out/byteor.ko" 2>/dev/null || true)
+	if [ "$modver" != "$version" ]; then
+		echo "lint-kmod: $k: byteor.ko's version is '$modver', the project's $version" >&2
+		fail=1
 	fi
 done
 

@@ -22,6 +22,8 @@ cd "$top"
 fail=0
 err() { echo "man-check: $*" >&2; fail=1; }
 
+version=$(sed -n 's/^#define BYTEOR_VERSION_\(MAJOR\|MINOR\|PATCH\)[[:space:]]*\([0-9]*\).*/\2/p' \
+	include/byteor/common.h | paste -sd. -)
 pages=(man/man[0-9]/*.[0-9])
 [ -e "${pages[0]}" ] || { err "no man pages under man/"; exit 1; }
 
@@ -50,6 +52,9 @@ for p in "${pages[@]}"; do
 		err "$p: groff failed"
 	[ -z "$out" ] || err "$p: groff warnings:"$'\n'"$out"
 	grep -q '^\.TH ' "$p" || err "$p: no .TH line"
+	# One version for the project: the .TH source field names it.
+	grep -q "^\.TH .* \"[a-z]* $version\"" "$p" ||
+		err "$p: .TH does not name version $version (include/byteor/common.h)"
 	for s in NAME SYNOPSIS DESCRIPTION; do
 		case "$p" in
 		man/man3/* | man/man4/*) ;;
