@@ -34,6 +34,7 @@ struct sra_ctx {
 	__u64 count;
 	_Atomic int done;
 	int err, err0;
+	_Atomic int perr;	/* the producer's */
 	const char *why, *why0;	/* stage 1's, stage 0's */
 	__u64 at, at0;
 	unsigned long rounds;
@@ -56,7 +57,7 @@ static void *sra_producer(void *arg)
 		}
 	}
 	if (ret)
-		c->err = ret;
+		atomic_store(&c->perr, ret);
 	byteor_sequenced_slots_detach(p);
 	return NULL;
 }
@@ -74,7 +75,8 @@ static void *sra_dependent(void *arg)
 	ret = byteor_attach_sequenced_slots_region(&o, BYTEOR_ROLE_CONSUMER, &h);
 	while (!ret && next < c->count) {
 		n = byteor_sequenced_slots_stage_wait(h, 16, &first);
-		if (n == -EPIPE)	/* stage 0 detached, not yet removed */
+		/* Stage 0 detached, not yet removed; or the producer failed. */
+		if (n == -EPIPE && !atomic_load(&c->perr))
 			continue;
 		if (n < 0) {
 			ret = n;
@@ -163,6 +165,7 @@ TEST_F_TIMEOUT(sra, stage_removed_and_reattached_in_a_loop_never_races_its_depen
 	pthread_join(th[2], NULL);
 	pthread_join(th[0], NULL);
 	pthread_join(th[1], NULL);
+	EXPECT_EQ(0, c.perr) TH_LOG("producer: %s", byteor_strerror(c.perr));
 	EXPECT_EQ(0, c.err) TH_LOG("%s", byteor_strerror(c.err));
 	EXPECT_EQ(0, c.err0) TH_LOG("stage 0: %s", byteor_strerror(c.err0));
 	EXPECT_EQ(NULL, c.why) TH_LOG("at %llu: %s", (unsigned long long)c.at, c.why);
