@@ -1218,7 +1218,13 @@ int main(int argc, char **argv)
 		respawn(l, true);
 		last = lane_progress(l);
 		quiet = now_s();
-		while (now_s() - quiet < 1.0) {	/* 1 s without progress: done */
+		/*
+		 * 3 s without progress: done.  Not less: in a TCG guest a
+		 * respawned router or consumer takes most of a second to
+		 * start, attach and be admitted, and what it has not taken
+		 * by the end counts as lost.
+		 */
+		while (now_s() - quiet < 3.0) {
 			usleep(20000);
 			if (lane_progress(l) != last) {
 				last = lane_progress(l);
