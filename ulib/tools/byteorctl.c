@@ -55,6 +55,9 @@ static const char usage_text[] =
 "  watch NAME [--interval SECONDS] [--count N]\n"
 "                   stat, refreshed every SECONDS (0.1..60, default 1)\n"
 "                   until N refreshes or SIGINT/SIGTERM (no --json)\n"
+"  apply [--config-dir DIR] [--dry-run] [--hugepages]\n"
+"                   create the regions declared in /etc/byteor/regions.d\n"
+"                   (see byteorctl apply --help)\n"
 "  remove-stage NAME STAGE\n"
 "                   take dead stage STAGE of sequenced-slots region NAME\n"
 "                   out of gating (fails, busy, while a process holds it)\n"
@@ -696,6 +699,9 @@ int main(int argc, char **argv)
 	/* Likewise `byteorctl watch ...`, in byteorctl_watch.c. */
 	if (!strcmp(c.cmd, "watch"))
 		return __byteorctl_watch(argc - 1, argv + 1);
+	/* `byteorctl apply ...` (regions.d), in ctl_apply.c. */
+	if (!strcmp(c.cmd, "apply"))
+		return __byteorctl_apply(argc - 1, argv + 1);
 	fn = find_cmd(c.cmd);
 	if (!fn)
 		return usage_error(c.cmd[0] == '-' ?
