@@ -16,6 +16,9 @@
 #   make fuzz           libFuzzer targets, FUZZ_S seconds each (fuzz/README.md)
 #   make fuzz-corpus    the fuzz targets over their committed corpus (in check)
 #   make install        libbyteor, headers, byteorctl (prefix, DESTDIR, ...)
+#   make deb            Debian packages into build/deb/ (lintian-clean)
+#   make deb-test       make deb, then install, dkms build, use and purge
+#                       them in a clean Debian 12 root (root; not in check)
 #
 # V=1 shows the commands.
 
@@ -32,7 +35,7 @@ endif
 
 .PHONY: all deps ulib kmod lint abi abi-update models check check-kernel \
 	check-kernel-debug test test-all run bench soak fuzz fuzz-corpus \
-	install uninstall clean
+	install uninstall clean deb deb-test
 
 all: ulib
 
@@ -110,6 +113,13 @@ fuzz: deps
 
 fuzz-corpus: deps
 	$(Q)bash scripts/fuzz.sh corpus
+
+# Debian packages (debian/, packaging/; scripts/deb-test.sh).
+deb: deps
+	$(Q)bash scripts/deb-test.sh --build
+
+deb-test: deps
+	$(Q)bash scripts/deb-test.sh
 
 install uninstall:
 	$(Q)$(MAKE) --no-print-directory -C ulib $@

@@ -114,6 +114,9 @@ pkgs=(build-essential gcc make pkg-config liburing-dev sparse qemu-system-x86
       dwarves spin)
 # clang and its libFuzzer runtime (libclang_rt.fuzzer) for fuzz/.
 pkgs+=(clang libclang-rt-14-dev)
+# make deb / deb-test: the packaging tools, and debootstrap for the clean
+# root the packages are installed into.
+pkgs+=(debhelper dh-dkms dkms lintian fakeroot debootstrap)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
