@@ -19,8 +19,8 @@
 #                                  byteorctl runs (apply included), purge
 #                                  leaves no file behind
 #
-# The clean root: BYTEOR_DEB_ROOT if set, else /var/tmp/fresh.pristine if
-# present, else one made once with debootstrap from the mirror of the
+# The clean root: BYTEOR_DEB_ROOT if set, else /var/tmp/fresh.pristine
+# (BYTEOR_DEB_PRISTINE) if present, else one made once with debootstrap from the mirror of the
 # machine's apt sources, cached in /var/cache/byteor/bookworm-root.  It is
 # copied (cp -a) to a temporary directory and never changed itself.
 # Needs root for the chroot part.
@@ -76,8 +76,9 @@ mirror() { # the bookworm mirror of the machine's apt sources
 		awk '$2 == "bookworm" { print $1; exit }'
 }
 pristine=${BYTEOR_DEB_ROOT:-}
-if [ -z "$pristine" ] && [ -d /var/tmp/fresh.pristine/var/lib/dpkg ]; then
-	pristine=/var/tmp/fresh.pristine
+given=${BYTEOR_DEB_PRISTINE:-/var/tmp/fresh.pristine}
+if [ -z "$pristine" ] && [ -d "$given/var/lib/dpkg" ]; then
+	pristine=$given
 fi
 if [ -z "$pristine" ]; then
 	pristine=$cache/bookworm-root
