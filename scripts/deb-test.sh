@@ -72,6 +72,7 @@ build
 t0=$(date +%s)
 cache=/var/cache/byteor
 mirror() { # the bookworm mirror of the machine's apt sources
+	# shellcheck disable=SC2016 # apt's own $(FIELD) syntax
 	apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
 		awk '$2 == "bookworm" { print $1; exit }'
 }
@@ -129,8 +130,9 @@ in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 krels=()
 for k in 6.1 6.12; do
 	r=$(cat "$BUILD/kernels/$k/release" 2>/dev/null || true)
-	[ -n "$r" ] && [ -d "/usr/src/linux-headers-$r" ] ||
+	if [ -z "$r" ] || [ ! -d "/usr/src/linux-headers-$r" ]; then
 		die "no headers for the $k test kernel (run scripts/deps.sh)"
+	fi
 	krels+=("$r")
 done
 # The host's headers, read-only, where their packages put them: each
@@ -230,12 +232,18 @@ awk '/^### Example/ { e = 1 } e && /^```c/ { c = 1; next } c && /^```/ { exit }
 	echo '	return 0;'
 	echo '}'
 } >"$root/tmp/readme.c"
+# shellcheck disable=SC2016 # expanded in the root
 check "README example builds with pkg-config --cflags --libs libbyteor" \
 	in_root sh -c 'cc -o /tmp/readme /tmp/readme.c $(pkg-config --cflags --libs libbyteor)'
 check "README example links libbyteor.so.1" \
 	sh -c "readelf -d '$root/tmp/readme' | grep -q 'NEEDED.*\[libbyteor.so.1\]'"
 check "byteorctl --version says $version" \
 	sh -c "chroot '$root' byteorctl --version | grep -q 'byteorctl $version'"
+# shellcheck disable=SC2016 # expanded in the root's bash
+check "bash completion of byteorctl completes 'ap' to apply" \
+	in_root bash -c '. /usr/share/bash-completion/completions/byteorctl &&
+		COMP_WORDS=(byteorctl ap) COMP_CWORD=1 && _byteorctl &&
+		[ "${COMPREPLY[*]}" = apply ]'
 mkdir -p "$root/tmp/regions"
 cp "$root/usr/share/doc/byteor-tools/examples/example.conf" "$root/etc/byteor/regions.d/"
 check "byteorctl apply creates the example's regions" \
