@@ -197,6 +197,21 @@ TEST_F(apply, a_bad_file_is_named_with_its_line_and_nothing_is_created)
 	EXPECT_EQ(0, region_count(self->d.path));
 }
 
+TEST_F(apply, a_region_that_cannot_be_looked_up_stops_it_before_any_change)
+{
+	struct byteor_region_info info;
+
+	HT_SETUP_SKIPPED();
+	/* A file in the region's place that is no region: info says EPROTO. */
+	ASSERT_EQ(0, ht_sh("head -c 8192 /dev/zero > %s/byteor.orders", self->d.path));
+	ASSERT_EQ(0, put(self->conf, "10-md.conf", two_regions));
+	EXPECT_EQ(1, APPLY(""));
+	EXPECT_EQ(0, STDERR_HAS("orders (.*10-md.conf:8): cannot look it up: .*"
+				"nothing changed"));
+	EXPECT_EQ(-ENOENT, byteor_region_info("md.eurusd", BYTEOR_BACKING_USER,
+					      self->d.path, &info));
+}
+
 TEST_F(apply, dry_run_creates_nothing_and_says_what_it_would_do)
 {
 	HT_SETUP_SKIPPED();
