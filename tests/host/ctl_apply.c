@@ -91,7 +91,7 @@ static int region_count(const char *dir)
 
 TEST_F(apply, creates_missing_regions_and_a_second_run_changes_nothing)
 {
-	struct byteor_region_info info;
+	struct byteor_region_info info, again;
 
 	HT_SETUP_SKIPPED();
 	ASSERT_EQ(0, put(self->conf, "10-md.conf", two_regions));
@@ -113,8 +113,6 @@ TEST_F(apply, creates_missing_regions_and_a_second_run_changes_nothing)
 	EXPECT_EQ(0, STDOUT_HAS("^unchanged md.eurusd$"));
 	EXPECT_EQ(0, STDOUT_HAS("^unchanged orders$"));
 	EXPECT_NE(0, STDOUT_HAS("^created"));
-	struct byteor_region_info again;
-
 	ASSERT_EQ(0, byteor_region_info("orders", BYTEOR_BACKING_USER,
 					self->d.path, &again));
 	EXPECT_EQ(info.generation, again.generation);
