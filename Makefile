@@ -3,7 +3,7 @@
 # byteor top-level Makefile: delegates to the parts.
 #
 #   make run            the cross-process demo on the default backing
-#   make check          deps + lint + models + host tests + kernel tests in QEMU
+#   make check          deps + lint + models + host tests + packages + kernel tests in QEMU
 #   make models         spin models of the recovery protocols (models/)
 #   make test           host tests of the library only
 #   make check-kernel   kselftests in QEMU on 6.1, 6.1-rt and 6.12 (KVER=6.1 for one;
@@ -19,6 +19,9 @@
 #   make fuzz-corpus    the fuzz targets over their committed corpus (in check)
 #   make install        libbyteor, headers, byteorctl, man pages (prefix, DESTDIR, ...)
 #   make man-check      the man pages: groff warnings, every function, install
+#   make deb            Debian packages into build/deb/ (lintian-clean)
+#   make deb-test       make deb, then install, dkms build, use and purge
+#                       them in a clean Debian 12 root (root; in check, ~1 min)
 #
 # V=1 shows the commands.
 
@@ -35,7 +38,7 @@ endif
 
 .PHONY: all deps ulib kmod lint abi abi-update models check check-kernel \
 	check-kernel-debug test test-all run bench bench-notify bench-ipm soak \
-	fuzz fuzz-corpus install uninstall clean man-check
+	fuzz fuzz-corpus install uninstall clean man-check deb deb-test
 
 all: ulib
 
@@ -97,7 +100,7 @@ check-kernel-debug: deps
 man-check: deps
 	$(Q)bash scripts/man-check.sh
 
-check: deps lint abi man-check models test-all check-kernel check-kernel-debug
+check: deps lint abi man-check models test-all deb-test check-kernel check-kernel-debug
 
 # The demo needs only a compiler and make: deps.sh --build installs just those
 # (as root; otherwise it names the missing packages).
@@ -130,6 +133,13 @@ fuzz: deps
 
 fuzz-corpus: deps
 	$(Q)bash scripts/fuzz.sh corpus
+
+# Debian packages (debian/, packaging/; scripts/deb-test.sh).
+deb: deps
+	$(Q)bash scripts/deb-test.sh --build
+
+deb-test: deps
+	$(Q)bash scripts/deb-test.sh
 
 install uninstall:
 	$(Q)$(MAKE) --no-print-directory -C ulib $@

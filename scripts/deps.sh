@@ -118,6 +118,9 @@ pkgs+=(clang libclang-rt-14-dev)
 pkgs+=(groff man-db)
 # byteorctl export's test reads its metrics back through node_exporter.
 pkgs+=(prometheus-node-exporter)
+# make deb / deb-test: the packaging tools, and debootstrap for the clean
+# root the packages are installed into.
+pkgs+=(debhelper dh-dkms dkms lintian fakeroot debootstrap)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -57,6 +57,9 @@ static const char usage_text[] =
 "                   until N refreshes or SIGINT/SIGTERM (no --json)\n"
 "  check [NAME...]  lag and stall alarms, exit 0/1/2/3 (byteorctl check --help)\n"
 "  export           Prometheus metrics of every region (byteorctl export --help)\n"
+"  apply [--config-dir DIR] [--dry-run] [--hugepages]\n"
+"                   create the regions declared in /etc/byteor/regions.d\n"
+"                   (see byteorctl apply --help)\n"
 "  remove-stage NAME STAGE\n"
 "                   take dead stage STAGE of sequenced-slots region NAME\n"
 "                   out of gating (fails, busy, while a process holds it)\n"
@@ -703,6 +706,9 @@ int main(int argc, char **argv)
 		return __byteorctl_check(argc - 1, argv + 1);
 	if (!strcmp(c.cmd, "export"))
 		return __byteorctl_export(argc - 1, argv + 1);
+	/* `byteorctl apply ...` (regions.d), in ctl_apply.c. */
+	if (!strcmp(c.cmd, "apply"))
+		return __byteorctl_apply(argc - 1, argv + 1);
 	fn = find_cmd(c.cmd);
 	if (!fn)
 		return usage_error(c.cmd[0] == '-' ?

@@ -19,6 +19,7 @@ int __byteorctl_stat(int argc, char **argv);
 int __byteorctl_stat_once(const char *name, const struct byteor_attach_options *o,
 			  int json);
 int __byteorctl_watch(int argc, char **argv);
+int __byteorctl_apply(int argc, char **argv);
 int __byteorctl_stat_seq(const char *name, const struct byteor_attach_options *o,
 			 int json);
 int __byteorctl_stat_fanout(const char *name,
