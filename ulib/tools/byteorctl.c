@@ -21,9 +21,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <byteor/region.h>
 #include <byteor/sequenced_slots.h>
 #include "byteorctl.h"
+#include "ctl_metrics.h"
 
 #define EXIT_USAGE	2
 #define SCHEMA		"byteor.v1"
@@ -36,6 +38,7 @@ struct ctl {
 	const char *dir;
 	enum byteor_backing backing;
 	bool json;
+	bool force;		/* destroy: even while attached */
 	bool have_kind, have_slot, have_cap;
 	struct byteor_region_options create;
 };
@@ -48,7 +51,9 @@ static const char usage_text[] =
 "         [--queues N] [--producers N] [--mpsc-mask M]\n"
 "         [--stage-deps M0,M1,...] [--size BYTES] [--mode OCTAL]\n"
 "         [--fixed]  (single ring: fixed-size messages, no slot header)\n"
-"  destroy NAME\n"
+"  destroy NAME [--force]\n"
+"                   refuses while processes are attached (it names\n"
+"                   them) unless --force; they keep their mappings\n"
 "  list\n"
 "  info NAME\n"
 "  stat NAME        lane positions and claims (see byteorctl stat --help)\n"
@@ -172,7 +177,7 @@ static int parse_backing(const char *s, enum byteor_backing *b)
 enum {
 	OPT_BACKING = 256, OPT_DIR, OPT_JSON, OPT_KIND, OPT_SLOT, OPT_CAP,
 	OPT_QUEUES, OPT_PRODUCERS, OPT_MPSC, OPT_DEPS, OPT_SIZE, OPT_MODE,
-	OPT_FIXED, OPT_HELP, OPT_VERSION,
+	OPT_FIXED, OPT_HELP, OPT_VERSION, OPT_FORCE,
 };
 
 static const struct option long_opts[] = {
@@ -191,6 +196,7 @@ static const struct option long_opts[] = {
 	{ "fixed", no_argument, NULL, OPT_FIXED },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "force", no_argument, NULL, OPT_FORCE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -263,6 +269,13 @@ static int parse_opt(struct ctl *c, int opt, const char *arg)
 		printf("byteorctl %s (libbyteor %s)\n", BYTEOR_VERSION_STRING,
 		       byteor_version_string());
 		exit(0);
+	}
+	if (opt == OPT_FORCE) {
+		if (strcmp(c->cmd, "destroy"))
+			return usage_error("--force is for destroy (command: %s)",
+					   c->cmd);
+		c->force = true;
+		return 0;
 	}
 	if (!is_create_opt(opt))
 		return usage_error("%s", "unknown option");
@@ -408,17 +421,28 @@ static void json_region(const struct byteor_region_info *r)
 	printf("}");
 }
 
-static int fail(const struct ctl *c, int err)
+/* Report @msg (why @err) on stderr, and as the JSON error object. */
+static int fail_msg(const struct ctl *c, int err, const char *msg)
 {
 	fprintf(stderr, "byteorctl: %s%s%s: %s\n", c->cmd, c->name ? " " : "",
-		c->name ? c->name : "", byteor_strerror(err));
+		c->name ? c->name : "", msg);
 	if (c->json) {
 		json_head(c);
 		printf(",\"error\":{\"errno\":%d,\"message\":", -err);
-		json_str(byteor_strerror(err));
+		json_str(msg);
 		printf("}}\n");
 	}
 	return EXIT_FAILURE;
+}
+
+static int fail(const struct ctl *c, int err)
+{
+	/* The kernel backing asked for, and no device: say which. */
+	if (err == -ENOENT && byteor_backing_resolve(c->backing) ==
+	    BYTEOR_BACKING_KERNEL && access("/dev/byteor", F_OK))
+		return fail_msg(c, err, "the byteor module is not loaded "
+				"(no /dev/byteor; modprobe byteor, or --backing user)");
+	return fail_msg(c, err, byteor_strerror(err));
 }
 
 static void text_region(const struct byteor_region_info *r)
@@ -457,6 +481,8 @@ static int cmd_create(struct ctl *c)
 {
 	struct byteor_region_options *o = &c->create;
 	struct byteor_region_info info;
+	const char *rule;
+	char why[160];
 	int ret;
 
 	if (!c->have_kind || !c->have_slot || !c->have_cap)
@@ -469,6 +495,11 @@ static int cmd_create(struct ctl *c)
 	o->name = c->name;
 	o->backing = c->backing;
 	o->dir = c->dir;
+	/* Say which rule a bad request breaks, before the library's EINVAL. */
+	rule = __byteorctl_create_rule(c->name, o->kind, &o->geometry, why,
+				       sizeof(why));
+	if (rule)
+		return fail_msg(c, -EINVAL, rule);
 	ret = byteor_region_create(o, &info);
 	if (ret)
 		return fail(c, ret);
@@ -484,10 +515,52 @@ static int cmd_create(struct ctl *c)
 	return 0;
 }
 
+/*
+ * Who holds a claim of region @name: "producer pid 123, consumer 0 pid
+ * 456" into @buf.  Return: how many, or -errno if it cannot be read.
+ */
+static int attached(const struct ctl *c, char *buf, size_t len)
+{
+	struct byteor_attach_options o = {
+		.name = c->name, .backing = c->backing, .dir = c->dir,
+	};
+	static struct ctl_region m;	/* large: not on the stack */
+	size_t off = 0;
+	unsigned int i;
+	int n = 0, ret;
+
+	ret = ctl_collect(c->name, &o, &m);
+	if (ret)
+		return ret;
+	buf[0] = '\0';
+	for (i = 0; i < m.nrows; i++) {
+		if (m.rows[i].alive != 1)
+			continue;
+		if (off < len)
+			off += (size_t)snprintf(buf + off, len - off,
+						"%s%s %u pid %u", n ? ", " : "",
+						m.rows[i].role, m.rows[i].index,
+						m.rows[i].pid);
+		n++;
+	}
+	return n;
+}
+
 static int cmd_destroy(struct ctl *c)
 {
-	int ret = byteor_region_destroy(c->name, c->backing, c->dir);
+	char who[512], msg[640];
+	int ret, n;
 
+	if (!c->force) {
+		n = attached(c, who, sizeof(who));
+		if (n > 0) {
+			snprintf(msg, sizeof(msg), "%d attached (%s): not "
+				 "destroyed; --force destroys it anyway (they "
+				 "keep their mappings)", n, who);
+			return fail_msg(c, -EBUSY, msg);
+		}
+	}
+	ret = byteor_region_destroy(c->name, c->backing, c->dir);
 	if (ret)
 		return fail(c, ret);
 	if (c->json) {
@@ -676,12 +749,49 @@ static cmd_fn find_cmd(const char *name)
 	return NULL;
 }
 
+/*
+ * Global options may come before the command ("byteorctl --json stat x"):
+ * move the first word that is neither an option nor an option's value to
+ * argv[1], the options before it after it, where every command parses
+ * them.  An option takes the next word as its value if long_opts says so
+ * (and it has no "=VALUE").
+ */
+static void hoist_command(int argc, char **argv)
+{
+	const struct option *lo;
+	char *cmd;
+	int i, j;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (a[0] != '-' || !a[1])
+			break;
+		if (!strcmp(a, "--"))
+			return;
+		if (a[1] != '-' || strchr(a, '='))
+			continue;
+		for (lo = long_opts; lo->name; lo++)
+			if (!strcmp(a + 2, lo->name))
+				break;
+		if (lo->name && lo->has_arg == required_argument)
+			i++;
+	}
+	if (i <= 1 || i >= argc)
+		return;
+	cmd = argv[i];
+	for (j = i; j > 1; j--)
+		argv[j] = argv[j - 1];
+	argv[1] = cmd;
+}
+
 int main(int argc, char **argv)
 {
 	struct ctl c = { 0 };
 	cmd_fn fn;
 	int ret;
 
+	hoist_command(argc, argv);
 	if (argc < 2)
 		return usage_error("%s", "missing COMMAND");
 	c.cmd = argv[1];

@@ -28,6 +28,10 @@ int __byteorctl_stat_journal(const char *name,
 			     const struct byteor_attach_options *o, int json);
 /* The monitoring commands (ctl_check.c, ctl_export.c). */
 int __byteorctl_check(int argc, char **argv);
+int __byteorctl_stat_error(const char *name, int json, int err);
+const char *__byteorctl_create_rule(const char *name, __u32 kind,
+				    const struct byteor_geometry *g,
+				    char *buf, size_t len);
 int __byteorctl_export(int argc, char **argv);
 
 #endif /* _BYTEORCTL_H */

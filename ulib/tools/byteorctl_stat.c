@@ -158,9 +158,7 @@ static int stat_ring(const char *name, bool json,
 		byteor_single_ring_detach(r);
 	}
 	if (ret) {
-		fprintf(stderr, "byteorctl: stat %s: %s\n", name,
-			byteor_strerror(ret));
-		return EXIT_FAIL;
+		return __byteorctl_stat_error(name, json, ret);
 	}
 	if (json) {
 		json_head(info);
@@ -242,9 +240,7 @@ static int stat_events(const char *name, bool json,
 
 	ret = byteor_attach_events_observer(o, &e);
 	if (ret) {
-		fprintf(stderr, "byteorctl: stat %s: %s\n", name,
-			byteor_strerror(ret));
-		return EXIT_FAIL;
+		return __byteorctl_stat_error(name, json, ret);
 	}
 	if (json) {
 		json_head(info);
@@ -300,6 +296,22 @@ static int stat_events(const char *name, bool json,
 }
 
 /**
+ * __byteorctl_stat_error() - report that region @name could not be read:
+ * on stderr, and with --json as the JSON error object (the schema of a
+ * stat, "error": errno and message), so a monitor parsing stdout sees it.
+ * Return: EXIT_FAIL.
+ */
+int __byteorctl_stat_error(const char *name, int json, int err)
+{
+	fprintf(stderr, "byteorctl: stat %s: %s\n", name, byteor_strerror(err));
+	if (json)
+		printf("{\"schema\":\"%s\",\"command\":\"stat\",\"name\":\"%s\","
+		       "\"error\":{\"errno\":%d,\"message\":\"%s\"}}\n",
+		       STAT_SCHEMA, name, -err, byteor_strerror(err));
+	return EXIT_FAIL;
+}
+
+/**
  * __byteorctl_stat_once() - print one lane snapshot of region @name, of
  * whatever kind it is, attached as an observer (backing and dir from @o).
  * Return: 0, or 1 (an error was printed on stderr).
@@ -313,9 +325,7 @@ int __byteorctl_stat_once(const char *name, const struct byteor_attach_options *
 
 	ret = byteor_region_info(name, o->backing, o->dir, &info);
 	if (ret) {
-		fprintf(stderr, "byteorctl: stat %s: %s\n", name,
-			byteor_strerror(ret));
-		return EXIT_FAIL;
+		return __byteorctl_stat_error(name, json, ret);
 	}
 	memset(&oo, 0, sizeof(oo));
 	oo.name = name;

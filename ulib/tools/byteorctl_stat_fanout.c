@@ -139,10 +139,8 @@ int __byteorctl_stat_fanout(const char *name,
 		byteor_fanout_detach(f);
 	}
 	if (ret) {
-		fprintf(stderr, "byteorctl: stat %s: %s\n", name,
-			byteor_strerror(ret));
 		free(s);
-		return 1;
+		return __byteorctl_stat_error(name, json, ret);
 	}
 	if (json)
 		fo_json(name, s);

@@ -52,9 +52,7 @@ int __byteorctl_stat_journal(const char *name,
 		byteor_journal_detach(j);
 	}
 	if (ret) {
-		fprintf(stderr, "byteorctl: stat %s: %s\n", name,
-			byteor_strerror(ret));
-		return 1;
+		return __byteorctl_stat_error(name, json, ret);
 	}
 	if (json) {
 		printf("{\"schema\":\"byteor.stat.v1\",\"name\":\"%s\","

@@ -148,9 +148,7 @@ int __byteorctl_stat_seq(const char *name, const struct byteor_attach_options *o
 	if (!ret && info.kind != BYTEOR_KIND_SEQUENCED_SLOTS)
 		ret = -EPROTO;
 	if (ret) {
-		fprintf(stderr, "byteorctl: stat %s: %s\n", name,
-			byteor_strerror(ret));
-		return 1;
+		return __byteorctl_stat_error(name, json, ret);
 	}
 	oo = *o;
 	oo.name = name;
@@ -162,9 +160,7 @@ int __byteorctl_stat_seq(const char *name, const struct byteor_attach_options *o
 		byteor_sequenced_slots_detach(h);
 	}
 	if (ret) {
-		fprintf(stderr, "byteorctl: stat %s: %s\n", name,
-			byteor_strerror(ret));
-		return 1;
+		return __byteorctl_stat_error(name, json, ret);
 	}
 	if (json)
 		seq_print_json(name, &info, &s);
