@@ -78,6 +78,7 @@ static const char usage_text[] =
 "  --dir DIR               userspace backing directory (default:\n"
 "                          $BYTEOR_DIR, a hugetlbfs mount, /dev/shm)\n"
 "  --json                  machine-readable output (schema byteor.v1)\n"
+"  (--backing, --dir and --json may also come before the command)\n"
 "  --help, --version (-V)\n"
 "\n"
 "exit status: 0 success, 1 failure, 2 bad usage\n";
