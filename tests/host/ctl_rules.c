@@ -6,13 +6,14 @@
  * refuse), the kernel backing without the module says so, stat --json of
  * a missing region prints a JSON error, global options may come before
  * the command, and destroy refuses a region with live attachments, naming
- * them, unless --force.
+ * them, unless --force; integers above 2^53 - 1 in JSON are strings.
  */
 #include <signal.h>
 #include "kselftest_harness.h"
 #include "host_test.h"
 #include "single_ring_test.h"
 #include "../../ulib/tools/ctl_rules.c"
+#include "../../ulib/tools/ctl_json.c"
 
 #ifndef HT_BYTEORCTL
 #define HT_BYTEORCTL "byteorctl"
@@ -85,6 +86,29 @@ TEST(create_rules_refuse_exactly_what_the_abi_refuses)
 		EXPECT_EQ(abi == 0, rule == NULL) TH_LOG("name '%s'", names[n]);
 	}
 	TH_LOG("%u geometries, %u names", checked, n);
+}
+
+/* What --json output becomes: integers above 2^53 - 1 quoted, nothing else. */
+static void exact(const char *in, char *out, size_t cap)
+{
+	FILE *f = fmemopen(out, cap, "w");
+
+	__byteorctl_json_exact_write(in, strlen(in), f);
+	fclose(f);
+}
+
+TEST(json_integers_above_2_pow_53_are_strings_and_nothing_else_changes)
+{
+	char out[512];
+
+	exact("{\"a\":9007199254740991,\"b\":9007199254740992,"
+	      "\"c\":18446744073709551615,\"d\":-5,\"e\":1.5e300,"
+	      "\"f\":\"99999999999999999999\",\"g\":[0,12345678901234567890],"
+	      "\"h\":\"x\\\"9007199254740993\"}", out, sizeof(out));
+	EXPECT_STREQ("{\"a\":9007199254740991,\"b\":\"9007199254740992\","
+		     "\"c\":\"18446744073709551615\",\"d\":-5,\"e\":1.5e300,"
+		     "\"f\":\"99999999999999999999\",\"g\":[0,\"12345678901234567890\"],"
+		     "\"h\":\"x\\\"9007199254740993\"}", out);
 }
 
 FIXTURE(cr) {

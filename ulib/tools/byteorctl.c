@@ -793,6 +793,12 @@ int main(int argc, char **argv)
 	int ret;
 
 	hoist_command(argc, argv);
+	/* --json anywhere: integers above 2^53 - 1 become strings (ctl_json.c). */
+	for (ret = 1; ret < argc && strcmp(argv[ret], "--"); ret++)
+		if (!strcmp(argv[ret], "--json")) {
+			__byteorctl_json_exact();
+			break;
+		}
 	if (argc < 2)
 		return usage_error("%s", "missing COMMAND");
 	c.cmd = argv[1];

@@ -13,6 +13,7 @@
 #ifndef _BYTEORCTL_H
 #define _BYTEORCTL_H
 
+#include <stdio.h>
 #include <byteor/common.h>
 
 int __byteorctl_stat(int argc, char **argv);
@@ -29,6 +30,8 @@ int __byteorctl_stat_journal(const char *name,
 /* The monitoring commands (ctl_check.c, ctl_export.c). */
 int __byteorctl_check(int argc, char **argv);
 int __byteorctl_stat_error(const char *name, int json, int err);
+int __byteorctl_json_exact(void);
+void __byteorctl_json_exact_write(const char *s, size_t n, FILE *out);
 const char *__byteorctl_create_rule(const char *name, __u32 kind,
 				    const struct byteor_geometry *g,
 				    char *buf, size_t len);
