@@ -4,6 +4,8 @@
  * entirely (size, flags, reserved fields, name, geometry, permission), act,
  * copy the answer out.  Errors are the uapi header's, per command.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
@@ -77,6 +79,11 @@ static int byteor_ioc_create(struct byteor_create __user *uc)
 		goto err_abort;
 	}
 	byteor_region_publish(r);
+	/* Rate-limited: a create-group member may loop; audit is elsewhere. */
+	pr_info_ratelimited("create %s: kind %u, %llu bytes, by uid %u pid %d (%s)\n",
+			    c.name, c.kind, (unsigned long long)r->size,
+			    from_kuid(&init_user_ns, current_uid()),
+			    task_tgid_nr(current), current->comm);
 	return 0;
 
 err_abort:
@@ -211,8 +218,13 @@ static int byteor_ioc_destroy(struct byteor_destroy __user *ud)
 		goto out_put;
 	}
 	ret = byteor_region_unlink(r);
-	if (!ret)
+	if (!ret) {
 		atomic_long_inc(&byteor_stats.destroys);
+		pr_info_ratelimited("destroy %s: %llu bytes, by uid %u pid %d (%s)\n",
+				    d.name, (unsigned long long)r->size,
+				    from_kuid(&init_user_ns, current_uid()),
+				    task_tgid_nr(current), current->comm);
+	}
 out_put:
 	byteor_region_put(r);
 	return ret;
