@@ -20,6 +20,7 @@
 #include <linux/uaccess.h>
 
 #include "byteor_internal.h"
+#include "byteor_trace.h"
 
 /* Owner, group, other: the mode bits that apply to the caller, as open(2). */
 static int byteor_may_access(const struct byteor_region *r, bool write)
@@ -183,6 +184,7 @@ int byteor_attach(struct byteor_file *bf, struct byteor_attach *a,
 	}
 	bf->claim = claim;
 	bf->observer = observer;
+	trace_byteor_attach(r->name, a->role, a->queue, claim);
 	/* Pairs with byteor_file_region(): the region is complete. */
 	smp_store_release(&bf->region, r);	/* the lookup's reference */
 	mutex_unlock(&bf->lock);
@@ -226,6 +228,7 @@ void byteor_detach(struct byteor_file *bf)
 	r->nr_files--;
 	if (bf->claim >= 0) {
 		byteor_claim_drop(r, bf->claim);
+		trace_byteor_claim_release(r->name, bf->claim);
 		/* Every other attached file's poll() now says EPOLLPRI. */
 		list_for_each_entry(peer, &r->files, node)
 			wake_up_interruptible_poll(&peer->wait, EPOLLPRI);

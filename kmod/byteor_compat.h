@@ -48,4 +48,15 @@ static inline int byteor_file_mmap(struct file *file,
 	return call_mmap(file, vma);
 }
 
+/*
+ * In a TRACE_EVENT's TP_fast_assign, __assign_str() names the field only
+ * from 6.10 on (the source is the one given to __string()); before, the
+ * source too.
+ */
+#if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
+#define byteor_assign_str(field, src)	__assign_str(field)
+#else
+#define byteor_assign_str(field, src)	__assign_str(field, src)
+#endif
+
 #endif /* BYTEOR_COMPAT_H */

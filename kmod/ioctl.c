@@ -15,6 +15,7 @@
 #include <linux/uaccess.h>
 
 #include "byteor_internal.h"
+#include "byteor_trace.h"
 
 /* Non-zero when any of the @n reserved u64 words is set. */
 static bool byteor_reserved_set(const __u64 *w, unsigned int n)
@@ -79,6 +80,7 @@ static int byteor_ioc_create(struct byteor_create __user *uc)
 		goto err_abort;
 	}
 	byteor_region_publish(r);
+	trace_byteor_create(c.name, c.kind, r->size);
 	/* Rate-limited: a create-group member may loop; audit is elsewhere. */
 	pr_info_ratelimited("create %s: kind %u, %llu bytes, by uid %u pid %d (%s)\n",
 			    c.name, c.kind, (unsigned long long)r->size,
@@ -220,6 +222,7 @@ static int byteor_ioc_destroy(struct byteor_destroy __user *ud)
 	ret = byteor_region_unlink(r);
 	if (!ret) {
 		atomic_long_inc(&byteor_stats.destroys);
+		trace_byteor_destroy(d.name, r->size);
 		pr_info_ratelimited("destroy %s: %llu bytes, by uid %u pid %d (%s)\n",
 				    d.name, (unsigned long long)r->size,
 				    from_kuid(&init_user_ns, current_uid()),

@@ -26,6 +26,9 @@
 
 #include "byteor_internal.h"
 
+#define CREATE_TRACE_POINTS
+#include "byteor_trace.h"
+
 unsigned long byteor_max_bytes = 1UL << 30;
 module_param_named(max_bytes, byteor_max_bytes, ulong, 0444);
 MODULE_PARM_DESC(max_bytes,

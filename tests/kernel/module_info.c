@@ -3,9 +3,13 @@
  * module_info - what byteor.ko tells an operator about itself: its
  * version (/sys/module/byteor/version, modinfo) is the project's, the one
  * libbyteor's headers carry, and every create and destroy is logged at
- * info level with what (name, kind, size) and who (uid, pid, command).
+ * info level with what (name, kind, size) and who (uid, pid, command); the
+ * tracepoints of events/byteor/ record create, attach, claim release and
+ * destroy.
  */
 #include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 #include <byteor/common.h>
@@ -97,6 +101,77 @@ TEST(create_and_destroy_are_logged_with_what_and_who)
 		SKIP(return, "/dev/kmsg not readable (dmesg_restrict)");
 	ASSERT_NE(-2, ret) TH_LOG("create or destroy of %s failed", name);
 	EXPECT_EQ(1, ret) TH_LOG("no create/destroy line for %s in the log", name);
+}
+
+#define TRACEFS		"/sys/kernel/tracing"
+
+static int write_str(const char *path, const char *v, int flags)
+{
+	int fd = open(path, O_WRONLY | flags);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, v, strlen(v));
+	close(fd);
+	return n == (ssize_t)strlen(v) ? 0 : -EIO;
+}
+
+/* The trace buffer's text, NUL-terminated, in @buf (at most @len - 1). */
+static void read_trace(char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+	int fd = open(TRACEFS "/trace", O_RDONLY);
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return;
+	while (got + 1 < len &&
+	       (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	close(fd);
+}
+
+TEST(tracepoints_record_create_attach_release_and_destroy)
+{
+	static char trace[1 << 16];
+	char name[BYTEOR_NAME_MAX], want[160];
+	struct stat st;
+	int fd, afd;
+
+	if (!bt_have_dev() || !bt_can_create())
+		SKIP(return, "no /dev/byteor, or not allowed to create");
+	if (stat(TRACEFS "/events", &st) &&
+	    mount("tracefs", TRACEFS, "tracefs", 0, NULL))
+		SKIP(return, "no tracefs (%s)", strerror(errno));
+	if (stat(TRACEFS "/events/byteor", &st))
+		SKIP(return, "this kernel has no tracepoints (CONFIG_TRACING)");
+	ASSERT_EQ(0, write_str(TRACEFS "/events/byteor/enable", "1", 0));
+	ASSERT_EQ(0, write_str(TRACEFS "/trace", "", O_TRUNC));
+	fd = bt_open();
+	ASSERT_LE(0, fd);
+	bt_name(name, "trace");
+	ASSERT_EQ(0, bt_create(fd, name, 0, NULL));
+	afd = bt_open();
+	ASSERT_LE(0, afd);
+	ASSERT_EQ(0, bt_attach(afd, name, BYTEOR_ROLE_CONSUMER, NULL));
+	close(afd);			/* the claim goes with the file */
+	ASSERT_EQ(0, bt_destroy(fd, name));
+	close(fd);
+	write_str(TRACEFS "/events/byteor/enable", "0", 0);
+	read_trace(trace, sizeof(trace));
+	snprintf(want, sizeof(want), "byteor_create: name=%s kind=%u size=",
+		 name, BYTEOR_KIND_SINGLE_RING);
+	EXPECT_NE(NULL, strstr(trace, want)) TH_LOG("no '%s'", want);
+	snprintf(want, sizeof(want), "byteor_attach: name=%s role=%u queue=0 claim=",
+		 name, BYTEOR_ROLE_CONSUMER);
+	EXPECT_NE(NULL, strstr(trace, want)) TH_LOG("no '%s'", want);
+	snprintf(want, sizeof(want), "byteor_claim_release: name=%s claim=", name);
+	EXPECT_NE(NULL, strstr(trace, want)) TH_LOG("no '%s'", want);
+	snprintf(want, sizeof(want), "byteor_destroy: name=%s size=", name);
+	EXPECT_NE(NULL, strstr(trace, want)) TH_LOG("no '%s'", want);
 }
 
 TEST_HARNESS_MAIN
