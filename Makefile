@@ -15,6 +15,9 @@
 #   make soak           every lane, roles killed at random (SOAK_S=1800)
 #   make fuzz           libFuzzer targets, FUZZ_S seconds each (fuzz/README.md)
 #   make fuzz-corpus    the fuzz targets over their committed corpus (in check)
+#   make bridge         byteor-bridge (bridge/), a journal replicated through NATS JetStream
+#   make check-bridge   its tests against real nats-servers (in check)
+#   make bench-bridge   its end-to-end test with 10^6 records
 #   make install        libbyteor, headers, byteorctl (prefix, DESTDIR, ...)
 #
 # V=1 shows the commands.
@@ -32,7 +35,7 @@ endif
 
 .PHONY: all deps ulib kmod lint abi abi-update models check check-kernel \
 	check-kernel-debug test test-all run bench soak fuzz fuzz-corpus \
-	install uninstall clean
+	install uninstall clean bridge check-bridge bench-bridge
 
 all: ulib
 
@@ -89,7 +92,17 @@ check-kernel-debug: deps
 		echo "check-kernel-debug: no cached debug kernel; 'make check-kernel KVER=6.12-debug' builds it (see README)"; \
 	fi
 
-check: deps lint abi models test-all check-kernel check-kernel-debug
+check: deps lint abi models test-all check-bridge check-kernel check-kernel-debug
+
+# byteor-bridge (bridge/): needs libnats-dev; its tests need nats-server.
+bridge: ulib
+	$(Q)$(MAKE) --no-print-directory -C bridge
+
+check-bridge: deps
+	$(Q)bash scripts/bridge-tests.sh
+
+bench-bridge: deps
+	$(Q)BRIDGE_RECORDS=1000000 bash scripts/bridge-tests.sh end_to_end
 
 # The demo needs only a compiler and make: deps.sh --build installs just those
 # (as root; otherwise it names the missing packages).

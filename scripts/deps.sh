@@ -114,6 +114,8 @@ pkgs=(build-essential gcc make pkg-config liburing-dev sparse qemu-system-x86
       dwarves spin)
 # clang and its libFuzzer runtime (libclang_rt.fuzzer) for fuzz/.
 pkgs+=(clang libclang-rt-14-dev)
+# byteor-bridge: the NATS C client, and the server its tests run.
+pkgs+=(libnats-dev nats-server)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
