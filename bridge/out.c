@@ -34,11 +34,13 @@ struct out_state {
 	__u64 mask, head, tail;		/* entries [tail, head) outstanding */
 	__u64 acked_pos;		/* everything before it is stored */
 	bool failed;			/* a publication failed: rewind */
+	char why[160];			/* the first failure's words */
 	__u64 inflight;			/* published, no answer yet */
 };
 
 /* nats.c's thread (or ours): the answer for the record at @pos. */
-static void out_on_ack(void *ctx, __u64 pos, __u32 kind, int err, bool dup)
+static void out_on_ack(void *ctx, __u64 pos, __u32 kind, int err, bool dup,
+		       const char *why)
 {
 	struct out_state *s = ctx;
 	__u64 lo, hi;
@@ -59,6 +61,9 @@ static void out_on_ack(void *ctx, __u64 pos, __u32 kind, int err, bool dup)
 		s->inflight--;
 	if (err) {
 		s->m->errors++;
+		if (!s->failed)
+			snprintf(s->why, sizeof(s->why), "%.150s",
+				 why ? why : strerror(-err));
 		s->failed = true;
 	} else if (lo < s->head && s->ring[lo & s->mask].pos == pos &&
 		   s->ring[lo & s->mask].kind == kind) {
@@ -150,10 +155,10 @@ static int out_publish(struct out_state *s, const struct bridge_transport_ops *o
 	pthread_mutex_unlock(&s->lock);
 	ret = ops->publish_async(t, r, &err);
 	if (ret) {
-		bridge_log("%s; will publish again from %llu", err.msg,
-			   (unsigned long long)s->acked_pos);
 		pthread_mutex_lock(&s->lock);
 		s->inflight--;
+		if (!s->failed)
+			snprintf(s->why, sizeof(s->why), "%.120s", err.msg);
 		s->failed = true;
 		s->m->errors++;
 		pthread_mutex_unlock(&s->lock);
@@ -242,7 +247,8 @@ int bridge_out_run(const struct bridge_config *c, struct bridge_metrics *m)
 	struct bridge_rec r;
 	unsigned char *buf = NULL;
 	__u64 start = 0, gen, last_ckpt_ms, last_rec_ms, pub_hi = 0, done;
-	__u64 ck_records = 0;
+	__u64 ck_records = 0, rewinds = 0, backoff = 0;
+	char why[160];
 	bool fresh = false;
 	size_t cap;
 	int ret;
@@ -325,10 +331,18 @@ int bridge_out_run(const struct bridge_config *c, struct bridge_metrics *m)
 			s.failed = false;
 			s.head = s.tail = 0;
 			s.inflight = 0;
+			/* A run of failures backs off: 100 ms, doubling to 2 s,
+			 * until a rewind makes progress. */
+			backoff = start == s.acked_pos && rewinds ?
+				(backoff * 2 > 2000 ? 2000 : backoff * 2) : 100;
 			start = s.acked_pos;
+			snprintf(why, sizeof(why), "%s", s.why);
 			pthread_mutex_unlock(&s.lock);
-			bridge_log("out: publishing again from position %llu (after a failed or unacknowledged publication)",
-				   (unsigned long long)start);
+			if (backoff == 100 || backoff == 2000 || c->verbose)
+				bridge_log("out: publishing again from position %llu in %llu ms (%s)",
+					   (unsigned long long)start,
+					   (unsigned long long)backoff, why);
+			rewinds++;
 			ret = byteor_journal_seek(sub, start);
 			if (ret) {
 				bridge_log("out: seek to %llu: %s",
@@ -336,7 +350,7 @@ int bridge_out_run(const struct bridge_config *c, struct bridge_metrics *m)
 					   byteor_strerror(ret));
 				goto out;
 			}
-			bridge_sleep_ms(100);
+			bridge_sleep_ms(backoff);
 			continue;
 		}
 		if (full) {

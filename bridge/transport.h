@@ -25,10 +25,11 @@ struct bridge_transport;
 /*
  * Called by the engine, from any thread, once per publish_async(): @err 0
  * (stored; @dup: it was already stored, a re-send) or -errno (not known to
- * be stored: the bridge re-sends from the first record not acknowledged).
+ * be stored: the bridge re-sends from the first record not acknowledged;
+ * @why: the engine's words for it, or NULL).
  */
 typedef void (*bridge_ack_fn)(void *ctx, __u64 pos, __u32 kind, int err,
-			      bool dup);
+			      bool dup, const char *why);
 
 struct bridge_transport_ops {
 	const char *name;

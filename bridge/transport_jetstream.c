@@ -86,7 +86,9 @@ static void js_ack_handler(jsCtx *js, natsMsg *msg, jsPubAck *pa,
 	if (ok)
 		t->on_ack(t->ctx, pos, kind && !strcmp(kind, "gap") ?
 			  BRIDGE_REC_GAP : BRIDGE_REC_DATA, err,
-			  pa && pa->Duplicate);
+			  pa && pa->Duplicate,
+			  pae ? (pae->ErrText && *pae->ErrText ? pae->ErrText :
+				 natsStatus_GetText(pae->Err)) : NULL);
 	natsMsg_Destroy(msg);
 }
 
