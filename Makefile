@@ -11,7 +11,7 @@
 #   make kmod           byteor.ko for every test kernel (KVER= for one)
 #   make lint           checkpatch --strict and sparse on kmod/
 #   make abi            libbyteor's ABI against ulib/abi/ (abi-update records)
-#   make bench          benchmarks (never part of check)
+#   make bench          benchmarks (never part of check; the bridge's last)
 #   make soak           every lane, roles killed at random (SOAK_S=1800)
 #   make fuzz           libFuzzer targets, FUZZ_S seconds each (fuzz/README.md)
 #   make fuzz-corpus    the fuzz targets over their committed corpus (in check)
@@ -113,6 +113,7 @@ run:
 
 bench:
 	$(Q)bash scripts/bench.sh
+	$(Q)bash scripts/bridge-tests.sh bench
 
 soak:
 	$(Q)bash scripts/soak.sh

@@ -225,8 +225,8 @@ t_in_killed_between_append_and_checkpoint_appends_nothing_twice() {
 	rm -f "$d/in.ckpt"
 	"$B/bridge_journal" pub "$d/a" A 0 "$n" || return 1
 	# shellcheck disable=SC2046
-	(BYTEOR_BRIDGE_KILL_AFTER=1234 exec "$B/byteor-bridge" $(in_args "$d" KILLIN) \
-		>>"$d/in.log" 2>&1) 2>/dev/null
+	{ (BYTEOR_BRIDGE_KILL_AFTER=1234 exec "$B/byteor-bridge" $(in_args "$d" KILLIN) \
+		>>"$d/in.log" 2>&1); } 2>/dev/null
 	rc=$?
 	[ $rc = 137 ] || fail "the in bridge was not killed at its crash point (exit $rc)" || return 1
 	[ "$("$B/bridge_journal" count "$d/b" B)" -ge 1234 ] || fail "fewer than 1234 appended" || return 1
@@ -433,6 +433,45 @@ t_failover_leader_killed_bridges_continue() {
 	for i in 0 1 2; do stop "${node_pid[i]}" || true; done
 }
 
+# make bench: records/s and latency through the bridge and, as the
+# reference, the same records through a plain NATS publish.
+bench() {
+	local n=${BRIDGE_BENCH_RECORDS:-200000} l=${BRIDGE_BENCH_LATENCY:-20000}
+	local rate=${BRIDGE_BENCH_RATE:-5000} size d t0 t1 thr lat lat_pid rc=0 k
+	say "bench: $n records flat out, then $l records at $rate/s for latency; nats-server $(nats-server --version | awk '{print $2}') on loopback, $(nproc) CPU(s)"
+	printf '%-34s %6s %12s  %s\n' path size records/s "latency (append at A -> read at B; publish -> receive)"
+	for size in 64 512; do
+		d=$tmp/bench$size
+		mkdir -p "$d"
+		nats_single "$d" || return 1
+		journals "$d" $((512 << 20)) || return 1
+		start_bridges "$d" BENCH$size || return 1
+		t0=$(date +%s.%N)
+		"$B/bridge_journal" pub "$d/a" A 0 "$n" 0 "$size" "$size" || return 1
+		"$B/bridge_journal" wait "$d/b" B "$n" 900 || return 1
+		t1=$(date +%s.%N)
+		thr=$(echo "$n / ($t1 - $t0)" | bc)
+		rm -f "$d/ready"
+		start_bg lat "$d/lat.out" "$B/bridge_journal" latency "$d/b" B "$l" "$d/ready"
+		lat_pid=$last_pid
+		for ((k = 0; k < 300; k++)); do [ -e "$d/ready" ] && break; sleep 0.1; done
+		"$B/bridge_journal" pub "$d/a" A "$n" "$l" "$rate" "$size" "$size" || return 1
+		stop "$lat_pid" 0 || rc=1
+		wait "$lat_pid" 2>/dev/null
+		lat=$(tail -1 "$d/lat.out")
+		stop_bridges "$d" || rc=1
+		"$B/bridge_journal" compare "$d/a" A "$d/b" B $((n + l)) >/dev/null || rc=1
+		printf '%-34s %6s %12s  %s\n' "journal -> bridge -> JetStream R1" "$size" "$thr" "$lat (at $rate/s)"
+		thr=$("$B/bridge_natsref" "$url" "$n" "$size" 0)
+		lat=$("$B/bridge_natsref" "$url" "$l" "$size" "$rate")
+		printf '%-34s %6s %12s  %s\n' "plain NATS publish (reference)" "$size" \
+			"$(awk '{print $1}' <<<"$thr")" "$(cut -d' ' -f3- <<<"$lat") (at $rate/s); flat out: $(grep -o '([0-9]* of [0-9]* arrived)' <<<"$thr")"
+		stop "$srv_pid" || true
+		[ -n "${BRIDGE_KEEP:-}" ] || rm -rf "$d"
+	done
+	return $rc
+}
+
 tests=(
 	end_to_end_journals_compare_equal
 	in_killed_between_append_and_checkpoint_appends_nothing_twice
@@ -446,7 +485,8 @@ tests=(
 )
 
 if [ "${1:-}" = bench ]; then
-	exec bash "$top/scripts/bridge-bench.sh"
+	bench
+	exit
 fi
 if [ $# -gt 0 ]; then
 	sel=()
@@ -456,6 +496,16 @@ if [ $# -gt 0 ]; then
 		done
 	done
 	tests=("${sel[@]}")
+fi
+
+# The parts that need no server (bridge/tests/bridge_unit.c), TAP.
+if [ $# -eq 0 ] || [[ " $* " == *" unit "* ]]; then
+	while read -r line; do
+		case $line in
+		"ok "*) passed=$((passed + 1)); echo "$line";;
+		"not ok "*) failed=$((failed + 1)); echo "$line";;
+		esac
+	done < <("$B/bridge_unit"; echo "exit $?")
 fi
 
 say "nats-server $(nats-server --version | awk '{print $2}'), $N records (BRIDGE_RECORDS), temp $tmp"

@@ -14,8 +14,10 @@
  *       marker; exactly COUNT records
  *   bridge_journal gaps DIR NAME                 "records R gaps G" of the
  *       journal from 0, and each gap marker's range on stderr
- *   bridge_journal latency DIR NAME COUNT        read COUNT records from
- *       the tail, each stamped by pub's stamp mode; print p50/p99/p99.9
+ *   bridge_journal latency DIR NAME COUNT READY  read COUNT records from
+ *       the tail (touching the file READY once attached), each stamped by
+ *       pub (bytes 8..15: CLOCK_REALTIME at append); print p50/p99/p99.9
+ *       of the time from append at the source to read here
  *
  * Exit 0 when the check holds; 1 with the first difference on stderr.
  */
@@ -308,12 +310,17 @@ static int cmd_latency(char **a)
 	__u64 n = strtoull(a[2], NULL, 0), i = 0, *lat, t;
 	int ret;
 
+	FILE *f;
+
 	lat = calloc(n, sizeof(*lat));
-	ret = byteor_attach_journal_subscriber_from(&o, 0, &j);
+	ret = byteor_attach_journal_subscriber_tail(&o, &j);
 	if (ret || !lat) {
 		fprintf(stderr, "latency: %s\n", byteor_strerror(ret));
 		return 1;
 	}
+	f = fopen(a[3], "w");
+	if (f)
+		fclose(f);
 	while (i < n) {
 		ret = byteor_journal_read_timed(j, buf, sizeof(buf), &r, 10000000000LL);
 		if (ret < 0) {
@@ -344,7 +351,7 @@ int main(int argc, char **argv)
 		return cmd_compare(argv + 2);
 	if (argc >= 4 && !strcmp(argv[1], "gaps"))
 		return cmd_gaps(argv + 2);
-	if (argc >= 5 && !strcmp(argv[1], "latency"))
+	if (argc >= 6 && !strcmp(argv[1], "latency"))
 		return cmd_latency(argv + 2);
 	fprintf(stderr, "usage: see the header of bridge/tests/bridge_journal.c\n");
 	return 2;
