@@ -17,7 +17,6 @@
 #   make fuzz-corpus    the fuzz targets over their committed corpus (in check)
 #   make bridge         byteor-bridge (bridge/), a journal replicated through NATS JetStream
 #   make check-bridge   its tests against real nats-servers (in check)
-#   make bench-bridge   its end-to-end test with 10^6 records
 #   make install        libbyteor, headers, byteorctl (prefix, DESTDIR, ...)
 #
 # V=1 shows the commands.
@@ -35,7 +34,7 @@ endif
 
 .PHONY: all deps ulib kmod lint abi abi-update models check check-kernel \
 	check-kernel-debug test test-all run bench soak fuzz fuzz-corpus \
-	install uninstall clean bridge check-bridge bench-bridge
+	install uninstall clean bridge check-bridge
 
 all: ulib
 
@@ -100,9 +99,6 @@ bridge: ulib
 
 check-bridge: deps
 	$(Q)bash scripts/bridge-tests.sh
-
-bench-bridge: deps
-	$(Q)BRIDGE_RECORDS=1000000 bash scripts/bridge-tests.sh end_to_end
 
 # The demo needs only a compiler and make: deps.sh --build installs just those
 # (as root; otherwise it names the missing packages).

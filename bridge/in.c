@@ -362,7 +362,7 @@ int bridge_in_run(const struct bridge_config *c, struct bridge_metrics *m)
 	struct in_state s = { .c = c, .m = m };
 	struct bridge_err err = { "" };
 	struct bridge_rec *v = NULL;
-	__u64 last_rec_ms, last_ckpt_ms, last_err_ms = 0;
+	__u64 last_rec_ms, last_ckpt_ms, last_err_ms = 0, stall_ms = 0, stall_at = 0;
 	unsigned int i;
 	int n, ret;
 
@@ -436,6 +436,17 @@ int bridge_in_run(const struct bridge_config *c, struct bridge_metrics *m)
 				now - last_ckpt_ms >= (__u64)c->checkpoint_ms)) {
 			in_checkpoint(&s);
 			last_ckpt_ms = now;
+		}
+		/* Waiting for a missing record is said, every 10 s. */
+		if (s.nheld && s.ck.position == stall_at) {
+			if (now - stall_ms >= 10000) {
+				bridge_log("in: waiting for source position %llu; %u record(s) held ahead of it",
+					   (unsigned long long)stall_at, s.nheld);
+				stall_ms = now;
+			}
+		} else {
+			stall_at = s.ck.position;
+			stall_ms = now;
 		}
 		if (!n && c->max_idle_ms && now - last_rec_ms >= (__u64)c->max_idle_ms)
 			break;

@@ -8,7 +8,7 @@
 #
 #   scripts/bridge-tests.sh                 every test (make check-bridge)
 #   scripts/bridge-tests.sh crash failover  only those
-#   BRIDGE_RECORDS=1000000 scripts/bridge-tests.sh end_to_end   (make bench-bridge)
+#   BRIDGE_RECORDS=100000 scripts/bridge-tests.sh end_to_end    fewer records
 #   scripts/bridge-tests.sh bench           the benchmark (make bench)
 #
 # Tests assert contents and counters, never timings; every wait has a
@@ -18,7 +18,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 BUILD=${BUILD:-$top/build}
-N=${BRIDGE_RECORDS:-100000}
+N=${BRIDGE_RECORDS:-1000000}		# end to end
+NC=${BRIDGE_CRASH_RECORDS:-50000}	# crash, failover
 KILLS=${BRIDGE_KILLS:-24}
 B=$BUILD/bridge
 
@@ -200,6 +201,11 @@ t_end_to_end_journals_compare_equal() {
 	start_bridges "$d" E2E || return 1
 	t0=$(date +%s.%N)
 	"$B/bridge_journal" pub "$d/a" A 0 "$N" || return 1
+	# SIGUSR1: the metrics, while running.
+	kill -USR1 "$in_pid"
+	wait_file "$d/in.prom" 30 || fail "no metrics after SIGUSR1" || return 1
+	grep -q '^# TYPE byteor_bridge_lag_seconds gauge$' "$d/in.prom" ||
+		fail "the metrics are not in the text exposition format" || return 1
 	"$B/bridge_journal" wait "$d/b" B "$N" 600 || return 1
 	t1=$(date +%s.%N)
 	stop_bridges "$d" || return 1
@@ -215,6 +221,18 @@ t_end_to_end_journals_compare_equal() {
 
 # Killed between an append and its checkpoint, the in side appends
 # nothing twice when restarted.
+t_help_and_bad_flags_are_clear() {
+	local out rc
+	out=$("$B/byteor-bridge" --help) || fail "--help exited $?" || return 1
+	grep -q '^usage: byteor-bridge out|in' <<<"$out" || fail "no usage: $out" || return 1
+	out=$("$B/byteor-bridge" out --journal A --stream S --checkpoint c --window x 2>&1)
+	rc=$?
+	[ $rc = 2 ] || fail "a bad --window exited $rc, not 2" || return 1
+	grep -q -- "--window: 'x' is not a number" <<<"$out" || fail "no clear error: $out" || return 1
+	out=$("$B/byteor-bridge" sideways 2>&1)
+	[ $? = 2 ] || fail "a bad direction did not exit 2" || return 1
+}
+
 t_in_killed_between_append_and_checkpoint_appends_nothing_twice() {
 	local d=$tmp/kill-in n=5000 rc
 	mkdir -p "$d"
@@ -377,7 +395,7 @@ t_lap_is_reported_as_a_gap_marker() {
 
 # SIGKILL each bridge at random points while records flow.
 t_crash_bridges_killed_at_random_journals_still_equal() {
-	local d=$tmp/crash n=$((N / 2)) k pub_pid victim
+	local d=$tmp/crash n=$NC k pub_pid
 	mkdir -p "$d"
 	nats_single "$d" || return 1
 	journals "$d" $((256 << 20)) || return 1
@@ -411,7 +429,7 @@ t_crash_bridges_killed_at_random_journals_still_equal() {
 
 # A 3-node cluster, an R3 stream; the stream's leader is killed mid-stream.
 t_failover_leader_killed_bridges_continue() {
-	local d=$tmp/failover n=$((N / 2)) leader i pub_pid
+	local d=$tmp/failover n=$NC leader i pub_pid
 	mkdir -p "$d"
 	nats_cluster "$d" || return 1
 	journals "$d" $((256 << 20)) || return 1
@@ -473,6 +491,7 @@ bench() {
 }
 
 tests=(
+	help_and_bad_flags_are_clear
 	end_to_end_journals_compare_equal
 	in_killed_between_append_and_checkpoint_appends_nothing_twice
 	unreachable_server_fails_clearly_and_leaves_the_checkpoint
@@ -508,7 +527,7 @@ if [ $# -eq 0 ] || [[ " $* " == *" unit "* ]]; then
 	done < <("$B/bridge_unit"; echo "exit $?")
 fi
 
-say "nats-server $(nats-server --version | awk '{print $2}'), $N records (BRIDGE_RECORDS), temp $tmp"
+say "nats-server $(nats-server --version | awk '{print $2}'), $N records end to end (BRIDGE_RECORDS), $NC under kills and failover (BRIDGE_CRASH_RECORDS), temp $tmp"
 for t in "${tests[@]}"; do
 	start=$SECONDS
 	if "t_$t"; then
