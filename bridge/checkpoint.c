@@ -49,11 +49,11 @@ static int ckpt_format(const struct bridge_ckpt *c, char *buf, size_t n)
 		       "dest-generation %llu\n"
 		       "dest-position %llu\n",
 		       c->dir == BRIDGE_OUT ? "out" : "in", c->chain_known ? 1 : 0,
-		       c->region[0] ? c->region : "-",
+		       c->region[0] ? c->region : "(none)",
 		       (unsigned long long)c->generation,
 		       (unsigned long long)c->origin,
 		       (unsigned long long)c->position,
-		       c->dest[0] ? c->dest : "-",
+		       c->dest[0] ? c->dest : "(none)",
 		       (unsigned long long)c->dest_generation,
 		       (unsigned long long)c->dest_position);
 	if (len < 0 || (size_t)len + 40 >= n)
@@ -175,7 +175,7 @@ int bridge_ckpt_load(const char *path, struct bridge_ckpt *c,
 			c->chain_known = !strcmp(v, "1");
 		} else if (!strcmp(line, "region")) {
 			snprintf(c->region, sizeof(c->region), "%s",
-				 strcmp(v, "-") ? v : "");
+				 strcmp(v, "(none)") ? v : "");
 			seen |= 2;
 		} else if (!strcmp(line, "generation")) {
 			ret = parse_u64(v, &c->generation);
@@ -186,7 +186,7 @@ int bridge_ckpt_load(const char *path, struct bridge_ckpt *c,
 			seen |= 4;
 		} else if (!strcmp(line, "dest")) {
 			snprintf(c->dest, sizeof(c->dest), "%s",
-				 strcmp(v, "-") ? v : "");
+				 strcmp(v, "(none)") ? v : "");
 		} else if (!strcmp(line, "dest-generation")) {
 			ret = parse_u64(v, &c->dest_generation);
 		} else if (!strcmp(line, "dest-position")) {

@@ -15,7 +15,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <nats/nats.h>
 #include "bridge.h"
 
 static void on_stop(int sig)
@@ -76,6 +75,5 @@ int main(int argc, char **argv)
 	if (bridge_metrics_write(&m, c.metrics))
 		fprintf(stderr, "byteor-bridge: cannot write metrics to %s\n",
 			c.metrics);
-	nats_Close();
 	return ret ? 1 : 0;
 }

@@ -31,15 +31,18 @@ struct bridge_transport {
 	natsSubscription *sub;
 	bridge_ack_fn on_ack;
 	void *ctx;
-	volatile int closing;		/* our own close: not worth a line */
 };
+
+/* Our own close: not worth a "disconnected" line.  Static, not in the
+ * transport: nats.c calls the callback from its own thread, possibly after
+ * the connection (and the transport) is gone. */
+static volatile int js_closing;
 
 static void on_disconnected(natsConnection *nc, void *closure)
 {
-	struct bridge_transport *t = closure;
-
 	(void)nc;
-	if (!t->closing)
+	(void)closure;
+	if (!js_closing)
 		bridge_log("disconnected from NATS; reconnecting");
 }
 
@@ -113,11 +116,16 @@ static const char *last_error(natsStatus s)
 	return e && *e ? e : natsStatus_GetText(s);
 }
 
+/*
+ * Closing the transport closes the NATS library and waits for its threads
+ * (one transport per process): no callback can run on a freed transport
+ * or on the caller's state afterwards.
+ */
 static void js_close(struct bridge_transport *t)
 {
 	if (!t)
 		return;
-	t->closing = 1;
+	js_closing = 1;
 	if (t->sub)
 		natsSubscription_Destroy(t->sub);
 	if (t->nc)
@@ -130,6 +138,7 @@ static void js_close(struct bridge_transport *t)
 	}
 	if (t->no)
 		natsOptions_Destroy(t->no);
+	nats_CloseAndWait(5000);
 	free(t);
 }
 
@@ -263,7 +272,7 @@ static int js_connect(const struct bridge_config *c, bridge_ack_fn on_ack,
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectBufSize(t->no, 64 << 20);
 	if (s == NATS_OK)
-		s = natsOptions_SetDisconnectedCB(t->no, on_disconnected, t);
+		s = natsOptions_SetDisconnectedCB(t->no, on_disconnected, NULL);
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectedCB(t->no, on_reconnected, NULL);
 	if (s != NATS_OK) {

@@ -10,6 +10,7 @@
 #   scripts/bridge-tests.sh crash failover  only those
 #   BRIDGE_RECORDS=100000 scripts/bridge-tests.sh end_to_end    fewer records
 #   scripts/bridge-tests.sh bench           the benchmark (make bench)
+#   SAN=asan scripts/bridge-tests.sh        every program under ASan + UBSan
 #
 # Tests assert contents and counters, never timings; every wait has a
 # generous deadline.  The run ends with one "N passed, N failed" line.
@@ -21,10 +22,12 @@ BUILD=${BUILD:-$top/build}
 N=${BRIDGE_RECORDS:-1000000}		# end to end
 NC=${BRIDGE_CRASH_RECORDS:-50000}	# crash, failover
 KILLS=${BRIDGE_KILLS:-24}
-B=$BUILD/bridge
+SAN=${SAN:-}
+B=$BUILD/bridge${SAN:+-$SAN}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}
 
-make -s -C ulib lib >/dev/null || exit 1
-make -s -C bridge >/dev/null || exit 1
+make -s -C ulib lib SAN="$SAN" >/dev/null || exit 1
+make -s -C bridge SAN="$SAN" >/dev/null || exit 1
 command -v nats-server >/dev/null || {
 	echo "bridge-tests: nats-server missing (scripts/deps.sh installs it)" >&2
 	exit 1
@@ -138,6 +141,12 @@ sys.exit(1)
 EOP
 	done
 	return 1
+}
+
+# A sanitizer's report in any log fails the test (SAN=asan).
+sanitizer_reports() {
+	grep -l 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' \
+		"$tmp"/*/*.log 2>/dev/null | sed 's/^/  FAIL: a sanitizer report in /' | grep .
 }
 
 wait_file() { # file seconds
@@ -530,7 +539,7 @@ fi
 say "nats-server $(nats-server --version | awk '{print $2}'), $N records end to end (BRIDGE_RECORDS), $NC under kills and failover (BRIDGE_CRASH_RECORDS), temp $tmp"
 for t in "${tests[@]}"; do
 	start=$SECONDS
-	if "t_$t"; then
+	if "t_$t" && ! sanitizer_reports; then
 		echo "ok $t ($((SECONDS - start)) s)"
 		passed=$((passed + 1))
 	else

@@ -202,23 +202,15 @@ static int cmd_count(char **a)
 	return 0;
 }
 
-static int cmd_compare(char **a)
+static int compare(struct byteor_journal *ja, struct byteor_journal *jb,
+		   __u64 want)
 {
-	struct byteor_attach_options oa = opts(a[0], a[1]), ob = opts(a[2], a[3]);
-	struct byteor_journal *ja, *jb;
 	struct byteor_journal_record ra, rb;
 	static unsigned char ba[512], bb[512];
-	__u64 want = strtoull(a[4], NULL, 0), n = 0, seq, prev = 0;
+	__u64 n = 0, seq, prev = 0;
 	const char *why;
-	int na, nb, ret;
+	int na, nb;
 
-	ret = byteor_attach_journal_subscriber_from(&oa, 0, &ja);
-	if (!ret)
-		ret = byteor_attach_journal_subscriber_from(&ob, 0, &jb);
-	if (ret) {
-		fprintf(stderr, "compare: attach: %s\n", byteor_strerror(ret));
-		return 1;
-	}
 	for (;;) {
 		na = byteor_journal_read(ja, ba, sizeof(ba), &ra);
 		nb = byteor_journal_read(jb, bb, sizeof(bb), &rb);
@@ -264,6 +256,24 @@ static int cmd_compare(char **a)
 	return 0;
 }
 
+static int cmd_compare(char **a)
+{
+	struct byteor_attach_options oa = opts(a[0], a[1]), ob = opts(a[2], a[3]);
+	struct byteor_journal *ja = NULL, *jb = NULL;
+	int ret;
+
+	ret = byteor_attach_journal_subscriber_from(&oa, 0, &ja);
+	if (!ret)
+		ret = byteor_attach_journal_subscriber_from(&ob, 0, &jb);
+	if (ret)
+		fprintf(stderr, "compare: attach: %s\n", byteor_strerror(ret));
+	else
+		ret = compare(ja, jb, strtoull(a[4], NULL, 0));
+	byteor_journal_detach(ja);
+	byteor_journal_detach(jb);
+	return ret ? 1 : 0;
+}
+
 static int cmd_gaps(char **a)
 {
 	struct byteor_attach_options o = opts(a[0], a[1]);
@@ -291,6 +301,7 @@ static int cmd_gaps(char **a)
 	}
 	printf("records %llu gaps %llu\n", (unsigned long long)nrec,
 	       (unsigned long long)ngap);
+	byteor_journal_detach(j);
 	return ret == -EAGAIN || ret == -EPIPE ? 0 : 1;
 }
 
@@ -334,6 +345,8 @@ static int cmd_latency(char **a)
 	qsort(lat, n, sizeof(*lat), cmp_u64);
 	printf("p50 %.1f us p99 %.1f us p99.9 %.1f us\n", lat[n / 2] / 1e3,
 	       lat[n * 99 / 100] / 1e3, lat[n * 999 / 1000] / 1e3);
+	byteor_journal_detach(j);
+	free(lat);
 	return 0;
 }
 
