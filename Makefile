@@ -99,7 +99,7 @@ bridge: ulib
 
 check-bridge: deps
 	$(Q)bash scripts/bridge-tests.sh
-	$(Q)SAN=asan BRIDGE_RECORDS=20000 bash scripts/bridge-tests.sh help end_to_end \
+	$(Q)SAN=asan BRIDGE_RECORDS=20000 bash scripts/bridge-tests.sh unit help end_to_end \
 		in_killed unreachable missing checkpoint_of lap
 
 # The demo needs only a compiler and make: deps.sh --build installs just those

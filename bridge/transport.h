@@ -56,7 +56,10 @@ struct bridge_transport_ops {
 
 extern const struct bridge_transport_ops bridge_jetstream_ops;
 
-/* The engine called @name ("jetstream"), or NULL. */
+/* The engine called @name ("jetstream", or one registered), or NULL. */
 const struct bridge_transport_ops *bridge_transport_find(const char *name);
+
+/* Add an engine (tests register a scripted one); -ENOSPC when full. */
+int bridge_transport_register(const struct bridge_transport_ops *ops);
 
 #endif /* BYTEOR_BRIDGE_TRANSPORT_H */

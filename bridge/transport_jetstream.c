@@ -466,10 +466,3 @@ const struct bridge_transport_ops bridge_jetstream_ops = {
 	.release = js_release,
 	.close = js_close,
 };
-
-const struct bridge_transport_ops *bridge_transport_find(const char *name)
-{
-	if (!strcmp(name, bridge_jetstream_ops.name))
-		return &bridge_jetstream_ops;
-	return NULL;
-}

@@ -526,14 +526,24 @@ if [ $# -gt 0 ]; then
 	tests=("${sel[@]}")
 fi
 
-# The parts that need no server (bridge/tests/bridge_unit.c), TAP.
+# The parts that need no server (bridge/tests/bridge_unit.c), TAP: every
+# planned test must report, and the program must exit 0.
 if [ $# -eq 0 ] || [[ " $* " == *" unit "* ]]; then
+	seen=0
+	plan=
 	while read -r line; do
 		case $line in
-		"ok "*) passed=$((passed + 1)); echo "$line";;
-		"not ok "*) failed=$((failed + 1)); echo "$line";;
+		"ok "*) passed=$((passed + 1)); seen=$((seen + 1)); echo "$line";;
+		"not ok "*) failed=$((failed + 1)); seen=$((seen + 1)); echo "$line";;
+		1..*) plan=${line#1..};;
+		"exit "*)
+			if [ "${line#exit }" != 0 ] || [ "$plan" != "$seen" ]; then
+				echo "not ok bridge_unit exited ${line#exit } after $seen of ${plan:-?} tests"
+				tail -5 "$tmp/unit.log"
+				failed=$((failed + 1))
+			fi;;
 		esac
-	done < <("$B/bridge_unit"; echo "exit $?")
+	done < <("$B/bridge_unit" 2>"$tmp/unit.log"; echo "exit $?")
 fi
 
 say "nats-server $(nats-server --version | awk '{print $2}'), $N records end to end (BRIDGE_RECORDS), $NC under kills and failover (BRIDGE_CRASH_RECORDS), temp $tmp"
