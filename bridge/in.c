@@ -53,7 +53,10 @@ static int in_checkpoint(struct in_state *s)
 	unsigned int i;
 	int ret;
 
-	s->ck.dest_position = byteor_journal_position(s->pub);
+	/* While skipping a crashed run's records, the checkpoint covers only
+	 * those skipped so far: the local position is the reader's, not the
+	 * tail (the rest are still to be matched after a restart). */
+	s->ck.dest_position = byteor_journal_position(s->chk ? s->chk : s->pub);
 	ret = bridge_ckpt_store(s->c->checkpoint, &s->ck, &err);
 	if (ret) {
 		/* Not acknowledged: redelivered and skipped by the count. */
@@ -432,7 +435,9 @@ int bridge_in_run(const struct bridge_config *c, struct bridge_metrics *m)
 		if (n)
 			last_rec_ms = now;
 		m->window = s.nacks;
-		if (s.nacks && (n < (int)c->batch || s.nacks >= s.maxacks / 2 ||
+		/* An fsync holds the loop: one per --checkpoint-ms while
+		 * records flow, at once when the consumer is drained. */
+		if (s.nacks && (n == 0 || s.nacks >= s.maxacks / 2 ||
 				now - last_ckpt_ms >= (__u64)c->checkpoint_ms)) {
 			in_checkpoint(&s);
 			last_ckpt_ms = now;
