@@ -11,12 +11,14 @@
 #   make kmod           byteor.ko for every test kernel (KVER= for one)
 #   make lint           checkpatch --strict and sparse on kmod/
 #   make abi            libbyteor's ABI against ulib/abi/ (abi-update records)
-#   make bench          benchmarks (never part of check)
+#   make bench          benchmarks (never part of check; the bridge's last)
 #   make bench-notify   busy lane vs a parking neighbour, notify modes
 #   make bench-ipm      instructions per message of every lane (cachegrind, < 1 min)
 #   make soak           every lane, roles killed at random (SOAK_S=1800)
 #   make fuzz           libFuzzer targets, FUZZ_S seconds each (fuzz/README.md)
 #   make fuzz-corpus    the fuzz targets over their committed corpus (in check)
+#   make bridge         byteor-bridge (bridge/), a journal replicated through NATS JetStream
+#   make check-bridge   its tests against real nats-servers (in check)
 #   make install        libbyteor, headers, byteorctl, man pages (prefix, DESTDIR, ...)
 #   make man-check      the man pages: groff warnings, every function, install
 #   make deb            Debian packages into build/deb/ (lintian-clean)
@@ -38,7 +40,8 @@ endif
 
 .PHONY: all deps ulib kmod lint abi abi-update models check check-kernel \
 	check-kernel-debug test test-all run bench bench-notify bench-ipm soak \
-	fuzz fuzz-corpus install uninstall clean man-check deb deb-test
+	fuzz fuzz-corpus install uninstall clean man-check deb deb-test bridge \
+	check-bridge
 
 all: ulib
 
@@ -100,7 +103,17 @@ check-kernel-debug: deps
 man-check: deps
 	$(Q)bash scripts/man-check.sh
 
-check: deps lint abi man-check models test-all deb-test check-kernel check-kernel-debug
+check: deps lint abi man-check models test-all deb-test check-bridge check-kernel \
+	check-kernel-debug
+
+# byteor-bridge (bridge/): needs libnats-dev; its tests need nats-server.
+bridge: ulib
+	$(Q)$(MAKE) --no-print-directory -C bridge
+
+check-bridge: deps
+	$(Q)bash scripts/bridge-tests.sh
+	$(Q)SAN=asan BRIDGE_RECORDS=20000 bash scripts/bridge-tests.sh unit help end_to_end \
+		in_killed unreachable missing checkpoint_of lap
 
 # The demo needs only a compiler and make: deps.sh --build installs just those
 # (as root; otherwise it names the missing packages).
@@ -111,6 +124,7 @@ run:
 
 bench:
 	$(Q)bash scripts/bench.sh
+	$(Q)bash scripts/bridge-tests.sh bench
 
 bench-ipm:
 	$(Q)BENCH_SECTIONS=ipm bash scripts/bench.sh
