@@ -83,7 +83,15 @@ enum byteor_backing {
 
 /* Attach as a read-only observer: maps PROT_READ, never claims a role. */
 #define BYTEOR_ATTACH_OBSERVER	(1U << 0)
-#define BYTEOR_ATTACH_OPT_MASK	(BYTEOR_ATTACH_OBSERVER)
+/*
+ * Attach only if the region is owned by user expect_uid (0.4): a region
+ * another user created first under the expected name (to read or feed a
+ * lane it should not) is refused with -EPERM, after the file is opened, so
+ * what is checked is what gets mapped.  A 0.3 library refuses the flag
+ * (-EINVAL) rather than attach unchecked.
+ */
+#define BYTEOR_ATTACH_EXPECT_OWNER	(1U << 1)
+#define BYTEOR_ATTACH_OPT_MASK	(BYTEOR_ATTACH_OBSERVER | BYTEOR_ATTACH_EXPECT_OWNER)
 
 /*
  * struct byteor_attach_options - what every attach_* function takes.
@@ -100,7 +108,8 @@ struct byteor_attach_options {
 	int park_path;			/* enum byteor_park_path */
 	long long timeout_ns;		/* blocking calls: <0 forever, 0 non-blocking */
 	unsigned int spin_iters;	/* 0 = default */
-	unsigned int reserved[8];	/* must be zero */
+	__u32 expect_uid;		/* BYTEOR_ATTACH_EXPECT_OWNER: the owner (0.4) */
+	unsigned int reserved[7];	/* must be zero */
 };
 
 /**

@@ -40,7 +40,16 @@ extern "C" {
  * @backing:        BYTEOR_BACKING_AUTO, _KERNEL or _USER
  * @dir:            userspace backing directory, NULL for the default
  *                  (env BYTEOR_DIR, a usable hugetlbfs mount, /dev/shm)
+ * @flags:          BYTEOR_REGION_F_* (0.4; 0 before)
+ * @uid, @gid:      with BYTEOR_REGION_F_OWNER, the new region's owner and
+ *                  group ((__u32)-1 keeps the caller's); needs CAP_CHOWN
+ *                  (0.4; were reserved, zero, before)
  * @reserved:       must be zero
+ *
+ * @flags, @uid and @gid took the first three words of what was reserved, so
+ * a program built against 0.3 passes zeros (the caller owns the region, as
+ * before) and a program that sets them gets -EINVAL from a 0.3 library
+ * instead of a region owned by the wrong user.
  */
 struct byteor_region_options {
 	const char *name;
@@ -51,8 +60,19 @@ struct byteor_region_options {
 	unsigned int mode;
 	enum byteor_backing backing;
 	const char *dir;
-	unsigned int reserved[8];
+	unsigned int flags;
+	__u32 uid;
+	__u32 gid;
+	unsigned int reserved[5];
 };
+
+/*
+ * Create the region owned by @uid and group @gid instead of the caller's
+ * fsuid and fsgid.  The owner is set before the region has its name (as the
+ * mode is), so no one sees it with the caller's ownership first.
+ */
+#define BYTEOR_REGION_F_OWNER	(1U << 0)
+#define BYTEOR_REGION_F_MASK	(BYTEOR_REGION_F_OWNER)
 
 /**
  * byteor_region_create() - create a region, zero-filled, header formatted.
@@ -64,8 +84,9 @@ struct byteor_region_options {
  * half-formatted region.
  *
  * Return: 0 on success, or
- * -EINVAL (NULL @o, bad kind, backing, geometry, mode, name or non-zero
- * reserved), -ENAMETOOLONG (name of 64 bytes or more), -EPROTO (layout
+ * -EINVAL (NULL @o, bad kind, backing, geometry, mode, name, unknown flags,
+ * @uid/@gid without BYTEOR_REGION_F_OWNER, or non-zero reserved),
+ * -ENAMETOOLONG (name of 64 bytes or more), -EPROTO (layout
  * version other than 0 or the library's version of @kind), -EEXIST (name
  * taken), -EPERM/-EACCES
  * (not allowed to create), -ENOSPC/-ENOMEM (no memory or hugepages left),

@@ -159,10 +159,10 @@ TEST_F(attach, bad_options_are_einval)
 	EXPECT_EQ(-EINVAL, attach_as(&self->o, BYTEOR_KIND_SINGLE_RING, 0, NULL,
 				     BYTEOR_ROLE_PRODUCER));
 	self->o.flags = 0;
-	self->o.reserved[7] = 1;
+	self->o.reserved[6] = 1;
 	EXPECT_EQ(-EINVAL, attach_as(&self->o, BYTEOR_KIND_SINGLE_RING, 0, NULL,
 				     BYTEOR_ROLE_PRODUCER));
-	self->o.reserved[7] = 0;
+	self->o.reserved[6] = 0;
 	self->o.backing = 9;
 	EXPECT_EQ(-EINVAL, attach_as(&self->o, BYTEOR_KIND_SINGLE_RING, 0, NULL,
 				     BYTEOR_ROLE_PRODUCER));

@@ -98,7 +98,7 @@ TEST_F(rerr, bad_mode_is_einval)
 TEST_F(rerr, nonzero_reserved_is_einval)
 {
 	HT_SETUP_SKIPPED();
-	self->o.reserved[7] = 1;
+	self->o.reserved[4] = 1;
 	EXPECT_EQ(-EINVAL, byteor_region_create(&self->o, NULL));
 	EXPECT_TRUE(absent(self->d.path));
 }

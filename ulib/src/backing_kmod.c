@@ -40,7 +40,7 @@ static int dev_ioctl(unsigned long cmd, void *arg)
 
 /**
  * __byteor_kmod_create() - BYTEOR_IOC_CREATE.
- * @o:       the options (name, kind, geometry, size, mode)
+ * @o:       the options (name, kind, geometry, size, mode, owner)
  * @version: the layout version (0 resolved by the caller)
  * @out:     the new region's descriptor, or NULL
  *
@@ -61,6 +61,12 @@ int __byteor_kmod_create(const struct byteor_region_options *o, __u32 version,
 	c.geometry = o->geometry;
 	c.region_size = o->size;
 	c.mode = o->mode ? o->mode : 0660;
+	if (o->flags & BYTEOR_REGION_F_OWNER) {
+		/* The kernel takes both ids; -1 is the caller's, as for fchown. */
+		c.flags = BYTEOR_CREATE_F_OWNER;
+		c.uid = o->uid == (__u32)-1 ? (__u32)geteuid() : o->uid;
+		c.gid = o->gid == (__u32)-1 ? (__u32)getegid() : o->gid;
+	}
 	ret = dev_ioctl(BYTEOR_IOC_CREATE, &c);
 	if (ret || !out)
 		return ret;

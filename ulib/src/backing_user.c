@@ -33,6 +33,8 @@ struct user_create {
 	struct byteor_layout layout;
 	__u64 size;
 	mode_t mode;
+	uid_t uid;		/* -1: the caller's (fchown's "unchanged") */
+	gid_t gid;
 };
 
 static void file_name(char buf[FILE_LEN], const char name[BYTEOR_NAME_MAX])
@@ -134,6 +136,12 @@ static int create_check(const struct byteor_region_options *o, __u32 version,
 	c->version = version;
 	c->geometry = o->geometry;
 	c->mode = o->mode ? o->mode : 0660;
+	c->uid = (uid_t)-1;
+	c->gid = (gid_t)-1;
+	if (o->flags & BYTEOR_REGION_F_OWNER) {
+		c->uid = (uid_t)o->uid;
+		c->gid = (gid_t)o->gid;
+	}
 	return 0;
 }
 
@@ -188,9 +196,17 @@ static int format_header(int fd, const struct user_create *c)
 	return 0;
 }
 
-/* Size the file and take its memory now, so nothing faults in later. */
+/*
+ * Give the file its owner (fchown(2)'s rules: CAP_CHOWN, or a group of the
+ * caller's own) and mode, size it and take its memory now, so nothing
+ * faults in later.  All before it has a name: a failure leaves nothing.
+ */
 static int allocate(int fd, const struct user_create *c, bool huge)
 {
+	if ((c->uid != (uid_t)-1 || c->gid != (gid_t)-1) &&
+	    fchown(fd, c->uid, c->gid))
+		return -errno;
+	/* After fchown, which may clear mode bits. */
 	if (fchmod(fd, c->mode) || ftruncate(fd, c->size))
 		return -errno;
 	if (fallocate(fd, 0, 0, c->size) && (huge || errno != EOPNOTSUPP))

@@ -133,6 +133,8 @@ struct __byteor_attach_req {
 	struct byteor_geometry want;
 	__u32 role;
 	__u32 queue;
+	bool check_owner;		/* BYTEOR_ATTACH_EXPECT_OWNER */
+	__u32 expect_uid;
 };
 
 /*

@@ -70,6 +70,10 @@ static int region_create(const struct byteor_region_options *o,
 
 	if (!o || !zeroed(o->reserved, ARRAY_SIZE(o->reserved)))
 		return -EINVAL;
+	/* An owner given without the flag is a mistake, not "keep mine". */
+	if (o->flags & ~BYTEOR_REGION_F_MASK ||
+	    (!(o->flags & BYTEOR_REGION_F_OWNER) && (o->uid || o->gid)))
+		return -EINVAL;
 	b = __byteor_backing_resolve(o->backing);
 	if (b < 0)
 		return b;
@@ -177,7 +181,8 @@ static int attach_req(const struct byteor_attach_options *o, __u32 kind,
 {
 	memset(req, 0, sizeof(*req));
 	if (o->flags & ~BYTEOR_ATTACH_OPT_MASK ||
-	    !zeroed(o->reserved, ARRAY_SIZE(o->reserved)))
+	    !zeroed(o->reserved, ARRAY_SIZE(o->reserved)) ||
+	    (!(o->flags & BYTEOR_ATTACH_EXPECT_OWNER) && o->expect_uid))
 		return -EINVAL;
 	if (role < BYTEOR_ROLE_PRODUCER || role > BYTEOR_ROLE_MAX)
 		return -EINVAL;
@@ -188,6 +193,8 @@ static int attach_req(const struct byteor_attach_options *o, __u32 kind,
 		req->want = *want;
 	req->role = o->flags & BYTEOR_ATTACH_OBSERVER ? BYTEOR_ROLE_OBSERVER : role;
 	req->queue = o->queue;
+	req->check_owner = !!(o->flags & BYTEOR_ATTACH_EXPECT_OWNER);
+	req->expect_uid = o->expect_uid;
 	return __byteor_name_copy(req->name, o->name);
 }
 

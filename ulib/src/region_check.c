@@ -106,12 +106,14 @@ int __byteor_header_info(const struct byteor_region_header *h,
  * @req:  the request
  * @info: the authoritative descriptor
  *
- * The docs/design.md section 4 order after name and access: kind and version,
- * geometry, role and queue.  The descriptor's own consistency (layout
+ * The docs/design.md section 4 order after name and access: the owner the
+ * caller expects (BYTEOR_ATTACH_EXPECT_OWNER: part of access, so a squatted
+ * name is refused before anything of it is trusted or claimed), kind and
+ * version, geometry, role and queue.  The descriptor's own consistency (layout
  * recomputed from its geometry) is checked too, so a kernel that disagrees
  * with this library's geometry rules is refused rather than trusted.
  *
- * Return: 0, -EPROTO, -EBADMSG or -EINVAL.
+ * Return: 0, -EPERM (not the expected owner), -EPROTO, -EBADMSG or -EINVAL.
  */
 int __byteor_check_request(const struct __byteor_attach_req *req,
 			   const struct byteor_region_info *info)
@@ -120,6 +122,8 @@ int __byteor_check_request(const struct __byteor_attach_req *req,
 	__u32 first, count;
 	int ret;
 
+	if (req->check_owner && info->uid != req->expect_uid)
+		return -EPERM;
 	if (info->kind != req->kind || info->layout_version != req->version)
 		return -EPROTO;
 	if (byteor_layout_compute(info->kind, &info->geometry, &l) ||
