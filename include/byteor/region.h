@@ -131,6 +131,32 @@ BYTEOR_API int byteor_region_destroy(const char *name,
 BYTEOR_API int byteor_region_list(enum byteor_backing backing, const char *dir,
 				  struct byteor_region_info *v, size_t n);
 
+/*
+ * byteor_region_list_all() flags.  BYTEOR_LIST_UNREADABLE: list the regions
+ * the caller may not read too (the userspace backing skips them otherwise;
+ * the kernel backing always lists every region), each flagged
+ * BYTEOR_INFO_F_UNREADABLE in struct byteor_region_info's flags with only
+ * name, size, uid, gid and mode filled in (the rest zero).  That bit is the
+ * library's: the kernel never sets it.
+ */
+#define BYTEOR_LIST_UNREADABLE		(1U << 0)
+#define BYTEOR_LIST_MASK		(BYTEOR_LIST_UNREADABLE)
+#define BYTEOR_INFO_F_UNREADABLE	(1U << 31)
+
+/**
+ * byteor_region_list_all() - byteor_region_list(), with flags (since 0.4).
+ * @backing: BYTEOR_BACKING_AUTO, _KERNEL or _USER
+ * @dir:     userspace backing directory, NULL for the default
+ * @flags:   BYTEOR_LIST_*, 0 for what byteor_region_list() returns
+ * @v:       array of @n entries to fill, in name order
+ * @n:       room in @v
+ *
+ * Return: as byteor_region_list(); -EINVAL also for unknown @flags.
+ */
+BYTEOR_API int byteor_region_list_all(enum byteor_backing backing,
+				      const char *dir, unsigned int flags,
+				      struct byteor_region_info *v, size_t n);
+
 /**
  * byteor_region_info() - the descriptor of one region.
  * @name:    region name

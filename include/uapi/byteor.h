@@ -257,6 +257,7 @@ struct byteor_region_header {
  * and hands out on attach, info and list.
  */
 #define BYTEOR_INFO_F_DESTROYED	(1U << 0)	/* name unlinked, memory lives on */
+/* Bit 31 is libbyteor's (BYTEOR_INFO_F_UNREADABLE): never set here. */
 
 struct byteor_region_info {
 	char name[BYTEOR_NAME_MAX];

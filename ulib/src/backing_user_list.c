@@ -6,6 +6,10 @@
  * the directory a lookup would find first.  Files that are not valid
  * regions (foreign files, corrupt headers, temporaries of a create in
  * progress) are skipped: list describes what an attach could use.
+ * With BYTEOR_LIST_UNREADABLE, a region file the caller may not read is
+ * listed too, from its inode alone (name, owner, group, mode, size) and
+ * flagged BYTEOR_INFO_F_UNREADABLE: an operator sees that the name is
+ * taken and by whom, as ls(1) would show the file.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -13,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "internal.h"
 
 struct entry {
@@ -63,7 +68,26 @@ static int entry_name(const char *file, char n[BYTEOR_NAME_MAX])
 	return __byteor_name_copy(n, file + plen);
 }
 
-static int scan_dir(const char *path, unsigned int idx, struct entries *e)
+/* A region file we may not open: what its inode says. */
+static int unreadable_info(int dfd, const char *file, const char n[BYTEOR_NAME_MAX],
+			   struct byteor_region_info *info)
+{
+	struct stat st;
+
+	if (fstatat(dfd, file, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
+		return -ENOENT;
+	memset(info, 0, sizeof(*info));
+	memcpy(info->name, n, BYTEOR_NAME_MAX);
+	info->size = (__u64)st.st_size;
+	info->uid = st.st_uid;
+	info->gid = st.st_gid;
+	info->mode = st.st_mode & 07777;
+	info->flags = BYTEOR_INFO_F_UNREADABLE;
+	return 0;
+}
+
+static int scan_dir(const char *path, unsigned int idx, unsigned int flags,
+		    struct entries *e)
 {
 	struct byteor_region_info info;
 	char n[BYTEOR_NAME_MAX];
@@ -83,8 +107,14 @@ static int scan_dir(const char *path, unsigned int idx, struct entries *e)
 	while (!ret && (de = readdir(dir))) {
 		if (entry_name(de->d_name, n))
 			continue;
-		if (__byteor_user_info_at(dfd, n, &info))
+		ret = __byteor_user_info_at(dfd, n, &info);
+		if ((ret == -EACCES || ret == -EPERM) &&
+		    (flags & BYTEOR_LIST_UNREADABLE))
+			ret = unreadable_info(dfd, de->d_name, n, &info);
+		if (ret) {
+			ret = 0;
 			continue;
+		}
 		ret = entries_push(e, idx, &info);
 	}
 	closedir(dir);
@@ -105,13 +135,14 @@ static size_t entries_unique(struct entries *e)
 	return k + 1;
 }
 
-static int scan_dirs(const struct __byteor_dirs *d, struct entries *e)
+static int scan_dirs(const struct __byteor_dirs *d, unsigned int flags,
+		     struct entries *e)
 {
 	unsigned int i;
 	int ret;
 
 	for (i = 0; i < d->n; i++) {
-		ret = scan_dir(d->path[i], i, e);
+		ret = scan_dir(d->path[i], i, flags, e);
 		/* One explicit directory must exist; searched ones may not. */
 		if (ret == -ENOMEM || (ret && d->n == 1))
 			return ret;
@@ -121,14 +152,16 @@ static int scan_dirs(const struct __byteor_dirs *d, struct entries *e)
 
 /**
  * __byteor_user_list() - describe the regions of the userspace backing.
- * @dir: directory option or NULL
- * @v:   filled with up to @n descriptors, in name order
- * @n:   room in @v
+ * @dir:   directory option or NULL
+ * @flags: BYTEOR_LIST_*
+ * @v:     filled with up to @n descriptors, in name order
+ * @n:     room in @v
  *
  * Return: the number of regions (may exceed @n), or -ENOENT / -EACCES /
  * -ENOTDIR (the given directory), -ENOMEM, or another -errno.
  */
-int __byteor_user_list(const char *dir, struct byteor_region_info *v, size_t n)
+int __byteor_user_list(const char *dir, unsigned int flags,
+		       struct byteor_region_info *v, size_t n)
 {
 	struct entries e = { 0 };
 	struct __byteor_dirs *d;
@@ -140,7 +173,7 @@ int __byteor_user_list(const char *dir, struct byteor_region_info *v, size_t n)
 		return -ENOMEM;
 	ret = __byteor_user_dirs(dir, d);
 	if (!ret)
-		ret = scan_dirs(d, &e);
+		ret = scan_dirs(d, flags, &e);
 	free(d);
 	if (!ret) {
 		count = entries_unique(&e);

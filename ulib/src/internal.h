@@ -178,7 +178,8 @@ int __byteor_kmod_attach(const struct __byteor_attach_req *req,
 int __byteor_user_create(const struct byteor_region_options *o, const char *dir,
 			 __u32 version, struct byteor_region_info *out);
 int __byteor_user_destroy(const char *name, const char *dir);
-int __byteor_user_list(const char *dir, struct byteor_region_info *v, size_t n);
+int __byteor_user_list(const char *dir, unsigned int flags,
+		       struct byteor_region_info *v, size_t n);
 int __byteor_user_info(const char *name, const char *dir,
 		       struct byteor_region_info *out);
 int __byteor_user_attach(const struct __byteor_attach_req *req,

@@ -128,17 +128,18 @@ BYTEOR_API int byteor_region_destroy(const char *name,
 }
 
 static int region_list(enum byteor_backing backing, const char *dir,
-		       struct byteor_region_info *v, size_t n)
+		       unsigned int flags, struct byteor_region_info *v, size_t n)
 {
 	int b = __byteor_backing_resolve(backing);
 
 	if (b < 0)
 		return b;
-	if (!v && n)
+	if ((!v && n) || (flags & ~BYTEOR_LIST_MASK))
 		return -EINVAL;
+	/* The kernel lists every region, whoever may open it. */
 	if (b == BYTEOR_BACKING_KERNEL)
 		return __byteor_kmod_list(v, n);
-	return __byteor_user_list(dir, v, n);
+	return __byteor_user_list(dir, flags, v, n);
 }
 
 BYTEOR_API int byteor_region_list(enum byteor_backing backing, const char *dir,
@@ -146,7 +147,18 @@ BYTEOR_API int byteor_region_list(enum byteor_backing backing, const char *dir,
 {
 	int saved = errno, ret;
 
-	ret = region_list(backing, dir, v, n);
+	ret = region_list(backing, dir, 0, v, n);
+	errno = saved;
+	return ret;
+}
+
+BYTEOR_API int byteor_region_list_all(enum byteor_backing backing,
+				      const char *dir, unsigned int flags,
+				      struct byteor_region_info *v, size_t n)
+{
+	int saved = errno, ret;
+
+	ret = region_list(backing, dir, flags, v, n);
 	errno = saved;
 	return ret;
 }

@@ -39,6 +39,7 @@ struct ctl {
 	enum byteor_backing backing;
 	bool json;
 	bool force;		/* destroy: even while attached */
+	bool bytes;		/* list: sizes in bytes, not 2M */
 	bool have_kind, have_slot, have_cap;
 	struct byteor_region_options create;
 };
@@ -178,7 +179,8 @@ static int parse_backing(const char *s, enum byteor_backing *b)
 enum {
 	OPT_BACKING = 256, OPT_DIR, OPT_JSON, OPT_KIND, OPT_SLOT, OPT_CAP,
 	OPT_QUEUES, OPT_PRODUCERS, OPT_MPSC, OPT_DEPS, OPT_SIZE, OPT_MODE,
-	OPT_FIXED, OPT_HELP, OPT_VERSION, OPT_FORCE,
+	OPT_FIXED, OPT_HELP, OPT_VERSION, OPT_FORCE, OPT_OWNER, OPT_GROUP,
+	OPT_BYTES,
 };
 
 static const struct option long_opts[] = {
@@ -198,8 +200,44 @@ static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "owner", required_argument, NULL, OPT_OWNER },
+	{ "group", required_argument, NULL, OPT_GROUP },
+	{ "bytes", no_argument, NULL, OPT_BYTES },
 	{ NULL, 0, NULL, 0 },
 };
+
+/*
+ * --owner / --group: by name or number.  The other half stays the
+ * caller's ((__u32)-1, as for fchown) unless given too.
+ */
+static int parse_owner_opt(struct byteor_region_options *o, bool group,
+			   const char *arg)
+{
+	__u32 id;
+	int ret;
+
+	ret = __byteorctl_parse_owner(arg, group, &id);
+	if (ret == -ENOENT)
+		return usage_error(group ? "create: unknown group '%s' (not in the "
+				   "group database; a number is taken as a GID)" :
+				   "create: unknown user '%s' (not in the user "
+				   "database; a number is taken as a UID)", arg);
+	if (ret)
+		return usage_error(group ? "create: bad --group '%s' (a group name "
+				   "or a GID below 4294967295)" :
+				   "create: bad --owner '%s' (a user name or a "
+				   "UID below 4294967295)", arg);
+	if (!(o->flags & BYTEOR_REGION_F_OWNER)) {
+		o->flags |= BYTEOR_REGION_F_OWNER;
+		o->uid = (__u32)-1;
+		o->gid = (__u32)-1;
+	}
+	if (group)
+		o->gid = id;
+	else
+		o->uid = id;
+	return 0;
+}
 
 /* The options only create takes. */
 static int parse_create_opt(struct ctl *c, int opt, const char *arg)
@@ -243,13 +281,17 @@ static int parse_create_opt(struct ctl *c, int opt, const char *arg)
 	case OPT_FIXED:
 		o->geometry.flags |= BYTEOR_GEOM_F_FIXED;
 		return 0;
+	case OPT_OWNER:
+	case OPT_GROUP:
+		return parse_owner_opt(o, opt == OPT_GROUP, arg);
 	}
 	return usage_error("%s", "internal: unknown option");
 }
 
 static bool is_create_opt(int opt)
 {
-	return opt >= OPT_KIND && opt <= OPT_FIXED;
+	return (opt >= OPT_KIND && opt <= OPT_FIXED) || opt == OPT_OWNER ||
+	       opt == OPT_GROUP;
 }
 
 static int parse_opt(struct ctl *c, int opt, const char *arg)
@@ -264,12 +306,21 @@ static int parse_opt(struct ctl *c, int opt, const char *arg)
 		c->json = true;
 		return 0;
 	case OPT_HELP:
-		fputs(usage_text, stdout);
+		/* A subcommand's own, with its rules; else the overview. */
+		if (__byteorctl_cmd_help(c->cmd))
+			fputs(usage_text, stdout);
 		exit(0);
 	case OPT_VERSION:
 		printf("byteorctl %s (libbyteor %s)\n", BYTEOR_VERSION_STRING,
 		       byteor_version_string());
 		exit(0);
+	}
+	if (opt == OPT_BYTES) {
+		if (strcmp(c->cmd, "list"))
+			return usage_error("--bytes is for list (command: %s)",
+					   c->cmd);
+		c->bytes = true;
+		return 0;
 	}
 	if (opt == OPT_FORCE) {
 		if (strcmp(c->cmd, "destroy"))
@@ -314,9 +365,11 @@ static int parse(struct ctl *c, int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hV", long_opts, NULL)) != -1) {
 		if (opt == 'h')
 			opt = OPT_HELP;
+		if (opt == 'V')
+			opt = OPT_VERSION;
 		if (opt == '?')
 			return usage_error("bad or incomplete option '%s'",
 					   argv[optind - 1]);
@@ -403,10 +456,37 @@ static void json_layout(const struct byteor_layout *l)
 	       l->nr_claims, (uint64_t)l->min_size);
 }
 
+/* A user or group name as JSON: the string, or null if none names @id. */
+static void json_owner_name(__u32 id, bool group)
+{
+	const char *s = __byteorctl_owner_name(id, group);
+
+	if (s)
+		json_str(s);
+	else
+		printf("null");
+}
+
 static void json_region(const struct byteor_region_info *r)
 {
+	const char *acc = __byteorctl_access(r);
+
 	printf("{\"name\":");
 	json_str(r->name);
+	/* Owner names, and what this user may do: "rw", "r" or "none". */
+	printf(",\"owner\":");
+	json_owner_name(r->uid, false);
+	printf(",\"group\":");
+	json_owner_name(r->gid, true);
+	printf(",\"access\":\"%s\",\"readable\":%s", acc ? acc : "none",
+	       r->flags & BYTEOR_INFO_F_UNREADABLE ? "false" : "true");
+	if (r->flags & BYTEOR_INFO_F_UNREADABLE) {
+		/* Only the inode is known: no kind, no geometry. */
+		printf(",\"kind\":null,\"size\":%" PRIu64 ",\"uid\":%u,"
+		       "\"gid\":%u,\"mode\":\"%04o\",\"flags\":%u}",
+		       (uint64_t)r->size, r->uid, r->gid, r->mode, r->flags);
+		return;
+	}
 	printf(",\"kind\":\"%s\",\"kind_id\":%u,\"layout_version\":%u,"
 	       "\"size\":%" PRIu64 ",\"generation\":%" PRIu64 ","
 	       "\"uid\":%u,\"gid\":%u,\"mode\":\"%04o\",\"flags\":%u,"
@@ -456,7 +536,15 @@ static void text_region(const struct byteor_region_info *r)
 	printf("kind:        %s (version %u)\n", kind_str(r->kind), r->layout_version);
 	printf("size:        %" PRIu64 " bytes\n", (uint64_t)r->size);
 	printf("generation:  %" PRIu64 "\n", (uint64_t)r->generation);
-	printf("owner:       %u:%u mode %04o\n", r->uid, r->gid, r->mode);
+	printf("owner:       %u:%u mode %04o", r->uid, r->gid, r->mode);
+	if (__byteorctl_owner_name(r->uid, false))
+		printf(" (user %s", __byteorctl_owner_name(r->uid, false));
+	else
+		printf(" (user -");
+	if (__byteorctl_owner_name(r->gid, true))
+		printf(", group %s)\n", __byteorctl_owner_name(r->gid, true));
+	else
+		printf(", group -)\n");
 	printf("geometry:    slot_size %u capacity %u queues %u producers %u"
 	       " mpsc_mask 0x%" PRIx64 "%s\n", g->slot_size, g->capacity,
 	       g->queues, g->producers, (uint64_t)g->mpsc_mask,
@@ -501,6 +589,7 @@ static int cmd_create(struct ctl *c)
 				       sizeof(why));
 	if (rule)
 		return fail_msg(c, -EINVAL, rule);
+	__byteorctl_warn_disk_dir(c->backing, c->dir);
 	ret = byteor_region_create(o, &info);
 	if (ret)
 		return fail(c, ret);
@@ -601,7 +690,9 @@ static int list_all(struct ctl *c, struct byteor_region_info **out)
 	int n;
 
 	for (;;) {
-		n = byteor_region_list(c->backing, c->dir, v, room);
+		/* Those this user may not read too, marked (list's ACCESS). */
+		n = byteor_region_list_all(c->backing, c->dir,
+					   BYTEOR_LIST_UNREADABLE, v, room);
 		if (n < 0 || (size_t)n <= room)
 			break;
 		room = (size_t)n + 8;
@@ -619,18 +710,61 @@ static int list_all(struct ctl *c, struct byteor_region_info **out)
 	return n;
 }
 
-static void text_list(const struct byteor_region_info *v, int n)
+/* A user or group column: the name, else the number. */
+static const char *owner_col(__u32 id, bool group, char *buf, size_t len)
 {
+	const char *s = __byteorctl_owner_name(id, group);
+
+	if (s)
+		return s;
+	snprintf(buf, len, "%u", id);
+	return buf;
+}
+
+/*
+ * One line per region, like lsipc: who owns it, its mode, and what this
+ * user may do with it (ACCESS rw, r or no).  A region the backing could
+ * not read shows only what its inode says.
+ */
+static void text_list(const struct ctl *c, const struct byteor_region_info *v,
+		      int n)
+{
+	char size[32], u[16], g[16];
+	const struct byteor_region_info *r;
+	bool any_no = false;
+	const char *acc;
 	int i;
 
-	printf("%-24s %-16s %12s %9s %10s %6s %5s %7s\n", "NAME", "KIND",
-	       "SIZE", "SLOT", "CAPACITY", "QUEUES", "MODE", "CLAIMS");
-	for (i = 0; i < n; i++)
-		printf("%-24s %-16s %12" PRIu64 " %9u %10u %6u %04o %3u/%-3u\n",
-		       v[i].name, kind_str(v[i].kind), (uint64_t)v[i].size,
-		       v[i].geometry.slot_size, v[i].geometry.capacity,
-		       v[i].geometry.queues, v[i].mode, v[i].nr_claims_held,
-		       v[i].layout.nr_claims);
+	printf("%-24s %-16s %12s %9s %10s %6s %-10s %-10s %4s %6s %7s\n",
+	       "NAME", "KIND", "SIZE", "SLOT", "CAPACITY", "QUEUES", "OWNER",
+	       "GROUP", "MODE", "ACCESS", "CLAIMS");
+	for (i = 0; i < n; i++) {
+		r = &v[i];
+		acc = __byteorctl_access(r);
+		any_no |= !acc;
+		if (c->bytes)
+			snprintf(size, sizeof(size), "%" PRIu64, (uint64_t)r->size);
+		else
+			__byteorctl_human_size(r->size, size, sizeof(size));
+		if (r->flags & BYTEOR_INFO_F_UNREADABLE)
+			printf("%-24s %-16s %12s %9s %10s %6s", r->name, "-", size,
+			       "-", "-", "-");
+		else
+			printf("%-24s %-16s %12s %9u %10u %6u", r->name,
+			       kind_str(r->kind), size, r->geometry.slot_size,
+			       r->geometry.capacity, r->geometry.queues);
+		printf(" %-10s %-10s %04o %6s ",
+		       owner_col(r->uid, false, u, sizeof(u)),
+		       owner_col(r->gid, true, g, sizeof(g)), r->mode,
+		       acc ? acc : "no");
+		if (r->flags & BYTEOR_INFO_F_UNREADABLE)
+			printf("%7s\n", "-");
+		else
+			printf("%3u/%-3u\n", r->nr_claims_held, r->layout.nr_claims);
+	}
+	if (any_no)
+		printf("(ACCESS no: may not be opened by this user; rw: any "
+		       "role; r: observe only)\n");
 }
 
 static int cmd_list(struct ctl *c)
@@ -650,7 +784,7 @@ static int cmd_list(struct ctl *c)
 		}
 		printf("]}\n");
 	} else {
-		text_list(v, n);
+		text_list(c, v, n);
 	}
 	free(v);
 	return 0;
@@ -786,12 +920,40 @@ static void hoist_command(int argc, char **argv)
 	argv[1] = cmd;
 }
 
+/*
+ * -V or --version anywhere on the command line (but as an option's value,
+ * or after "--"): the version, and nothing else runs.
+ */
+static bool version_wanted(int argc, char **argv)
+{
+	const struct option *lo;
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version"))
+			return true;
+		if (strncmp(argv[i], "--", 2) || strchr(argv[i], '='))
+			continue;
+		for (lo = long_opts; lo->name; lo++)
+			if (!strcmp(argv[i] + 2, lo->name) &&
+			    lo->has_arg == required_argument)
+				i++;	/* its value, whatever it looks like */
+	}
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	struct ctl c = { 0 };
 	cmd_fn fn;
 	int ret;
 
+	if (version_wanted(argc, argv)) {
+		/* The library's own version too: it may not be the headers'. */
+		printf("byteorctl %s (libbyteor %s)\n", BYTEOR_VERSION_STRING,
+		       byteor_version_string());
+		return 0;
+	}
 	hoist_command(argc, argv);
 	/* --json anywhere: integers above 2^53 - 1 become strings (ctl_json.c). */
 	for (ret = 1; ret < argc && strcmp(argv[ret], "--"); ret++)
@@ -805,12 +967,6 @@ int main(int argc, char **argv)
 	if (!strcmp(c.cmd, "help") || !strcmp(c.cmd, "--help") ||
 	    !strcmp(c.cmd, "-h")) {
 		fputs(usage_text, stdout);
-		return 0;
-	}
-	if (!strcmp(c.cmd, "--version") || !strcmp(c.cmd, "-V")) {
-		/* The library's own version too: it may not be the headers'. */
-		printf("byteorctl %s (libbyteor %s)\n", BYTEOR_VERSION_STRING,
-		       byteor_version_string());
 		return 0;
 	}
 	if (!strcmp(c.cmd, "stat"))

@@ -13,6 +13,7 @@
 #ifndef _BYTEORCTL_H
 #define _BYTEORCTL_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <byteor/common.h>
 
@@ -36,5 +37,12 @@ const char *__byteorctl_create_rule(const char *name, __u32 kind,
 				    const struct byteor_geometry *g,
 				    char *buf, size_t len);
 int __byteorctl_export(int argc, char **argv);
+/* Operator's helpers (ctl_admin.c). */
+int __byteorctl_parse_owner(const char *s, bool group, __u32 *out);
+const char *__byteorctl_owner_name(__u32 id, bool group);
+const char *__byteorctl_access(const struct byteor_region_info *r);
+void __byteorctl_human_size(__u64 v, char *buf, size_t len);
+void __byteorctl_warn_disk_dir(enum byteor_backing backing, const char *dir);
+int __byteorctl_cmd_help(const char *cmd);
 
 #endif /* _BYTEORCTL_H */
