@@ -211,4 +211,48 @@ TEST_F(owner, expected_uid_without_the_flag_is_einval)
 	EXPECT_EQ(-EINVAL, byteor_attach_single_ring(&a, BYTEOR_ROLE_PRODUCER, &r));
 }
 
+TEST_F(owner, list_all_names_unreadable_regions_that_list_skips)
+{
+	struct byteor_region_info v[4];
+	pid_t pid;
+	int st;
+
+	HT_SETUP_SKIPPED();
+	if (!can_chown())
+		SKIP(return, "needs root to drop to another user");
+	ASSERT_EQ(0, chmod(self->d.path, 01777));
+	self->o.mode = 0600;
+	ASSERT_EQ(0, byteor_region_create(&self->o, NULL));
+	EXPECT_EQ(-EINVAL, byteor_region_list_all(BYTEOR_BACKING_USER,
+						  self->d.path, 1U << 7, v, 4));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (setgid(OTHER_GID) || setuid(OTHER_UID))
+			_exit(90);
+		/* list skips what it cannot read; list_all names it, flagged. */
+		if (byteor_region_list(BYTEOR_BACKING_USER, self->d.path, v, 4))
+			_exit(91);
+		if (byteor_region_list_all(BYTEOR_BACKING_USER, self->d.path,
+					   BYTEOR_LIST_UNREADABLE, v, 4) != 1)
+			_exit(92);
+		if (strcmp(v[0].name, "own.r") || v[0].uid != 0 ||
+		    v[0].mode != 0600 || v[0].kind != 0 ||
+		    v[0].size != 2U << 20 ||
+		    v[0].flags != BYTEOR_INFO_F_UNREADABLE)
+			_exit(93);
+		/* Without the flag, list_all is list. */
+		_exit(byteor_region_list_all(BYTEOR_BACKING_USER, self->d.path,
+					     0, v, 4) == 0 ? 0 : 94);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	/* The owner reads it whole, unflagged. */
+	ASSERT_EQ(1, byteor_region_list_all(BYTEOR_BACKING_USER, self->d.path,
+					    BYTEOR_LIST_UNREADABLE, v, 4));
+	EXPECT_EQ(BYTEOR_KIND_SINGLE_RING, v[0].kind);
+	EXPECT_EQ(0, v[0].flags & BYTEOR_INFO_F_UNREADABLE);
+}
+
 TEST_HARNESS_MAIN
