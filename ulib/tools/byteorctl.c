@@ -39,6 +39,7 @@ struct ctl {
 	enum byteor_backing backing;
 	bool json;
 	bool force;		/* destroy: even while attached */
+	bool bytes;		/* list: sizes in bytes */
 	bool have_kind, have_slot, have_cap;
 	struct byteor_region_options create;
 };
@@ -54,7 +55,8 @@ static const char usage_text[] =
 "  destroy NAME [--force]\n"
 "                   refuses while processes are attached (it names\n"
 "                   them) unless --force; they keep their mappings\n"
-"  list\n"
+"  list [--bytes]  every region: owner, group, mode, what you may do\n"
+"                   (ACCESS rw, r or -), sizes in K/M/G unless --bytes\n"
 "  info NAME\n"
 "  stat NAME        lane positions and claims (see byteorctl stat --help)\n"
 "  watch NAME [--interval SECONDS] [--count N]\n"
@@ -178,7 +180,7 @@ static int parse_backing(const char *s, enum byteor_backing *b)
 enum {
 	OPT_BACKING = 256, OPT_DIR, OPT_JSON, OPT_KIND, OPT_SLOT, OPT_CAP,
 	OPT_QUEUES, OPT_PRODUCERS, OPT_MPSC, OPT_DEPS, OPT_SIZE, OPT_MODE,
-	OPT_FIXED, OPT_HELP, OPT_VERSION, OPT_FORCE,
+	OPT_FIXED, OPT_HELP, OPT_VERSION, OPT_FORCE, OPT_BYTES,
 };
 
 static const struct option long_opts[] = {
@@ -198,6 +200,7 @@ static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "bytes", no_argument, NULL, OPT_BYTES },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -270,6 +273,13 @@ static int parse_opt(struct ctl *c, int opt, const char *arg)
 		printf("byteorctl %s (libbyteor %s)\n", BYTEOR_VERSION_STRING,
 		       byteor_version_string());
 		exit(0);
+	}
+	if (opt == OPT_BYTES) {
+		if (strcmp(c->cmd, "list"))
+			return usage_error("--bytes is for list (command: %s)",
+					   c->cmd);
+		c->bytes = true;
+		return 0;
 	}
 	if (opt == OPT_FORCE) {
 		if (strcmp(c->cmd, "destroy"))
@@ -405,6 +415,8 @@ static void json_layout(const struct byteor_layout *l)
 
 static void json_region(const struct byteor_region_info *r)
 {
+	char ub[16], gb[16];
+
 	printf("{\"name\":");
 	json_str(r->name);
 	printf(",\"kind\":\"%s\",\"kind_id\":%u,\"layout_version\":%u,"
@@ -419,7 +431,12 @@ static void json_region(const struct byteor_region_info *r)
 	json_geometry(&r->geometry);
 	printf(",\"layout\":");
 	json_layout(&r->layout);
-	printf("}");
+	/* Names resolved here (numbers if none); access: for this caller. */
+	printf(",\"owner\":");
+	json_str(__byteorctl_user(r->uid, ub, sizeof(ub)));
+	printf(",\"group\":");
+	json_str(__byteorctl_group(r->gid, gb, sizeof(gb)));
+	printf(",\"access\":\"%s\"}", __byteorctl_access(r->uid, r->gid, r->mode));
 }
 
 /* Report @msg (why @err) on stderr, and as the JSON error object. */
@@ -619,18 +636,32 @@ static int list_all(struct ctl *c, struct byteor_region_info **out)
 	return n;
 }
 
-static void text_list(const struct byteor_region_info *v, int n)
+/*
+ * Every region, also those the caller may not open (ACCESS "-", like
+ * lsipc shows them); SIZE for people unless --bytes.
+ */
+static void text_list(const struct byteor_region_info *v, int n, bool bytes)
 {
+	char ub[16], gb[16], sz[24];
 	int i;
 
-	printf("%-24s %-16s %12s %9s %10s %6s %5s %7s\n", "NAME", "KIND",
-	       "SIZE", "SLOT", "CAPACITY", "QUEUES", "MODE", "CLAIMS");
-	for (i = 0; i < n; i++)
-		printf("%-24s %-16s %12" PRIu64 " %9u %10u %6u %04o %3u/%-3u\n",
-		       v[i].name, kind_str(v[i].kind), (uint64_t)v[i].size,
+	printf("%-24s %-16s %12s %9s %10s %6s %-10s %-10s %5s %6s %7s\n",
+	       "NAME", "KIND", "SIZE", "SLOT", "CAPACITY", "QUEUES", "OWNER",
+	       "GROUP", "MODE", "ACCESS", "CLAIMS");
+	for (i = 0; i < n; i++) {
+		if (bytes)
+			snprintf(sz, sizeof(sz), "%" PRIu64, (uint64_t)v[i].size);
+		else
+			__byteorctl_human(v[i].size, sz, sizeof(sz));
+		printf("%-24s %-16s %12s %9u %10u %6u %-10s %-10s %04o %6s %3u/%-3u\n",
+		       v[i].name, kind_str(v[i].kind), sz,
 		       v[i].geometry.slot_size, v[i].geometry.capacity,
-		       v[i].geometry.queues, v[i].mode, v[i].nr_claims_held,
-		       v[i].layout.nr_claims);
+		       v[i].geometry.queues,
+		       __byteorctl_user(v[i].uid, ub, sizeof(ub)),
+		       __byteorctl_group(v[i].gid, gb, sizeof(gb)), v[i].mode,
+		       __byteorctl_access(v[i].uid, v[i].gid, v[i].mode),
+		       v[i].nr_claims_held, v[i].layout.nr_claims);
+	}
 }
 
 static int cmd_list(struct ctl *c)
@@ -650,7 +681,7 @@ static int cmd_list(struct ctl *c)
 		}
 		printf("]}\n");
 	} else {
-		text_list(v, n);
+		text_list(v, n, c->bytes);
 	}
 	free(v);
 	return 0;

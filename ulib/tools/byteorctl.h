@@ -31,6 +31,11 @@ int __byteorctl_stat_journal(const char *name,
 int __byteorctl_check(int argc, char **argv);
 int __byteorctl_stat_error(const char *name, int json, int err);
 int __byteorctl_json_exact(void);
+const char *__byteorctl_user(unsigned int uid, char *buf, size_t len);
+const char *__byteorctl_group(unsigned int gid, char *buf, size_t len);
+const char *__byteorctl_access(unsigned int uid, unsigned int gid,
+			       unsigned int mode);
+const char *__byteorctl_human(unsigned long long bytes, char *buf, size_t len);
 void __byteorctl_json_exact_write(const char *s, size_t n, FILE *out);
 const char *__byteorctl_create_rule(const char *name, __u32 kind,
 				    const struct byteor_geometry *g,
