@@ -8,12 +8,14 @@
  * the command, and destroy refuses a region with live attachments, naming
  * them, unless --force; integers above 2^53 - 1 in JSON are strings.
  */
+#include <grp.h>
 #include <signal.h>
 #include "kselftest_harness.h"
 #include "host_test.h"
 #include "single_ring_test.h"
 #include "../../ulib/tools/ctl_rules.c"
 #include "../../ulib/tools/ctl_json.c"
+#include "../../ulib/tools/ctl_owner.c"
 
 #ifndef HT_BYTEORCTL
 #define HT_BYTEORCTL "byteorctl"
@@ -229,6 +231,54 @@ TEST_F(cr, destroy_refuses_a_region_in_use_and_names_who_unless_forced)
 	ASSERT_EQ(0, CTL("create r --kind single-ring --slot-size 64 --capacity 1024"));
 	EXPECT_EQ(0, CTL("destroy r"));
 	EXPECT_EQ(2, CTL("info r --force"));
+}
+
+/* __byteorctl_access() as user 65534: 0 if it says what the bits say. */
+static int access_as_nobody(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		if (geteuid() == 0 &&
+		    (setgroups(0, NULL) || setgid(65534) || setuid(65534)))
+			_exit(9);
+		if (geteuid() == 0)
+			_exit(8);
+		_exit(strcmp(__byteorctl_access(0, 0, 0660), "-") ? 1 :
+		      strcmp(__byteorctl_access(0, 0, 0664), "r") ? 2 :
+		      strcmp(__byteorctl_access(0, 65534, 0660), "rw") ? 3 :
+		      strcmp(__byteorctl_access(65534, 0, 0600), "rw") ? 4 :
+		      strcmp(__byteorctl_access(65534, 0, 0400), "r") ? 5 : 0);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+TEST_F(cr, list_shows_owner_group_mode_access_and_sizes_for_people)
+{
+	HT_SETUP_SKIPPED();
+	ASSERT_EQ(0, CTL("create r --kind single-ring --slot-size 64 --capacity 1024"
+			 " --mode 0640"));
+	ASSERT_EQ(0, CTL("list"));
+	EXPECT_EQ(0, OUT_HAS("OWNER *GROUP *MODE ACCESS"));
+	EXPECT_EQ(0, ht_sh("grep -Eq '^r +single-ring +2.0M +64 +1024 +1 +%s +%s +0640 +rw ' %s",
+			   __byteorctl_user(geteuid(), (char[16]){ 0 }, 16),
+			   __byteorctl_group(getegid(), (char[16]){ 0 }, 16),
+			   self->out));
+	ASSERT_EQ(0, CTL("list --bytes"));
+	EXPECT_EQ(0, OUT_HAS(" 2097152 "));
+	ASSERT_EQ(0, CTL("list --json"));
+	EXPECT_EQ(0, ht_sh("python3 -c \"import json, sys; r = json.load(open(sys.argv[1]))['regions'][0];"
+			   " sys.exit(0 if r['mode'] == '0640' and r['access'] == 'rw'"
+			   " and r['owner'] and r['group'] else 1)\" %s", self->out));
+	EXPECT_EQ(2, CTL("info r --bytes"));
+	/* What the mode bits give a caller who is not root: as user 65534. */
+	EXPECT_EQ(0, access_as_nobody());
+	EXPECT_STREQ("rw", __byteorctl_access(geteuid(), getegid(), 0600));
 }
 
 TEST_HARNESS_MAIN

@@ -39,7 +39,7 @@ struct ctl {
 	enum byteor_backing backing;
 	bool json;
 	bool force;		/* destroy: even while attached */
-	bool bytes;		/* list: sizes in bytes, not 2M */
+	bool bytes;		/* list: sizes in bytes */
 	bool have_kind, have_slot, have_cap;
 	struct byteor_region_options create;
 };
@@ -55,7 +55,8 @@ static const char usage_text[] =
 "  destroy NAME [--force]\n"
 "                   refuses while processes are attached (it names\n"
 "                   them) unless --force; they keep their mappings\n"
-"  list\n"
+"  list [--bytes]  every region: owner, group, mode, what you may do\n"
+"                   (ACCESS rw, r or -), sizes in K/M/G unless --bytes\n"
 "  info NAME\n"
 "  stat NAME        lane positions and claims (see byteorctl stat --help)\n"
 "  watch NAME [--interval SECONDS] [--count N]\n"
@@ -456,35 +457,30 @@ static void json_layout(const struct byteor_layout *l)
 	       l->nr_claims, (uint64_t)l->min_size);
 }
 
-/* A user or group name as JSON: the string, or null if none names @id. */
-static void json_owner_name(__u32 id, bool group)
+/* What the caller may do with @r: "rw", "r" or "-" (unreadable: "-"). */
+static const char *region_access(const struct byteor_region_info *r)
 {
-	const char *s = __byteorctl_owner_name(id, group);
-
-	if (s)
-		json_str(s);
-	else
-		printf("null");
+	if (r->flags & BYTEOR_INFO_F_UNREADABLE)
+		return "-";
+	return __byteorctl_access(r->uid, r->gid, r->mode);
 }
 
 static void json_region(const struct byteor_region_info *r)
 {
-	const char *acc = __byteorctl_access(r);
+	char ub[16], gb[16];
 
 	printf("{\"name\":");
 	json_str(r->name);
-	/* Owner names, and what this user may do: "rw", "r" or "none". */
-	printf(",\"owner\":");
-	json_owner_name(r->uid, false);
-	printf(",\"group\":");
-	json_owner_name(r->gid, true);
-	printf(",\"access\":\"%s\",\"readable\":%s", acc ? acc : "none",
-	       r->flags & BYTEOR_INFO_F_UNREADABLE ? "false" : "true");
 	if (r->flags & BYTEOR_INFO_F_UNREADABLE) {
-		/* Only the inode is known: no kind, no geometry. */
+		/* Only the file is known (list): no kind, no geometry. */
 		printf(",\"kind\":null,\"size\":%" PRIu64 ",\"uid\":%u,"
-		       "\"gid\":%u,\"mode\":\"%04o\",\"flags\":%u}",
-		       (uint64_t)r->size, r->uid, r->gid, r->mode, r->flags);
+		       "\"gid\":%u,\"mode\":\"%04o\",\"flags\":%u,"
+		       "\"readable\":false,\"owner\":", (uint64_t)r->size,
+		       r->uid, r->gid, r->mode, r->flags);
+		json_str(__byteorctl_user(r->uid, ub, sizeof(ub)));
+		printf(",\"group\":");
+		json_str(__byteorctl_group(r->gid, gb, sizeof(gb)));
+		printf(",\"access\":\"-\"}");
 		return;
 	}
 	printf(",\"kind\":\"%s\",\"kind_id\":%u,\"layout_version\":%u,"
@@ -499,7 +495,13 @@ static void json_region(const struct byteor_region_info *r)
 	json_geometry(&r->geometry);
 	printf(",\"layout\":");
 	json_layout(&r->layout);
-	printf("}");
+	/* Names resolved here (numbers if none); access: for this caller. */
+	printf(",\"owner\":");
+	json_str(__byteorctl_user(r->uid, ub, sizeof(ub)));
+	printf(",\"group\":");
+	json_str(__byteorctl_group(r->gid, gb, sizeof(gb)));
+	printf(",\"access\":\"%s\",\"readable\":true}",
+	       __byteorctl_access(r->uid, r->gid, r->mode));
 }
 
 /* Report @msg (why @err) on stderr, and as the JSON error object. */
@@ -529,6 +531,7 @@ static int fail(const struct ctl *c, int err)
 static void text_region(const struct byteor_region_info *r)
 {
 	const struct byteor_geometry *g = &r->geometry;
+	char ub[16], gb[16];
 	unsigned int i;
 
 	printf("name:        %s%s\n", r->name,
@@ -536,15 +539,9 @@ static void text_region(const struct byteor_region_info *r)
 	printf("kind:        %s (version %u)\n", kind_str(r->kind), r->layout_version);
 	printf("size:        %" PRIu64 " bytes\n", (uint64_t)r->size);
 	printf("generation:  %" PRIu64 "\n", (uint64_t)r->generation);
-	printf("owner:       %u:%u mode %04o", r->uid, r->gid, r->mode);
-	if (__byteorctl_owner_name(r->uid, false))
-		printf(" (user %s", __byteorctl_owner_name(r->uid, false));
-	else
-		printf(" (user -");
-	if (__byteorctl_owner_name(r->gid, true))
-		printf(", group %s)\n", __byteorctl_owner_name(r->gid, true));
-	else
-		printf(", group -)\n");
+	printf("owner:       %u:%u mode %04o (user %s, group %s)\n", r->uid,
+	       r->gid, r->mode, __byteorctl_user(r->uid, ub, sizeof(ub)),
+	       __byteorctl_group(r->gid, gb, sizeof(gb)));
 	printf("geometry:    slot_size %u capacity %u queues %u producers %u"
 	       " mpsc_mask 0x%" PRIx64 "%s\n", g->slot_size, g->capacity,
 	       g->queues, g->producers, (uint64_t)g->mpsc_mask,
@@ -710,61 +707,48 @@ static int list_all(struct ctl *c, struct byteor_region_info **out)
 	return n;
 }
 
-/* A user or group column: the name, else the number. */
-static const char *owner_col(__u32 id, bool group, char *buf, size_t len)
-{
-	const char *s = __byteorctl_owner_name(id, group);
-
-	if (s)
-		return s;
-	snprintf(buf, len, "%u", id);
-	return buf;
-}
-
 /*
- * One line per region, like lsipc: who owns it, its mode, and what this
- * user may do with it (ACCESS rw, r or no).  A region the backing could
- * not read shows only what its inode says.
+ * Every region, like lsipc: also those the caller may not open (ACCESS
+ * "-"); one the backing could not read at all shows what its file says
+ * (size, owner, group, mode).  SIZE for people unless --bytes.
  */
-static void text_list(const struct ctl *c, const struct byteor_region_info *v,
-		      int n)
+static void text_list(const struct byteor_region_info *v, int n, bool bytes)
 {
-	char size[32], u[16], g[16];
 	const struct byteor_region_info *r;
-	bool any_no = false;
-	const char *acc;
+	char ub[16], gb[16], sz[24];
+	bool unreadable = false;
 	int i;
 
-	printf("%-24s %-16s %12s %9s %10s %6s %-10s %-10s %4s %6s %7s\n",
+	printf("%-24s %-16s %12s %9s %10s %6s %-10s %-10s %5s %6s %7s\n",
 	       "NAME", "KIND", "SIZE", "SLOT", "CAPACITY", "QUEUES", "OWNER",
 	       "GROUP", "MODE", "ACCESS", "CLAIMS");
 	for (i = 0; i < n; i++) {
 		r = &v[i];
-		acc = __byteorctl_access(r);
-		any_no |= !acc;
-		if (c->bytes)
-			snprintf(size, sizeof(size), "%" PRIu64, (uint64_t)r->size);
+		if (bytes)
+			snprintf(sz, sizeof(sz), "%" PRIu64, (uint64_t)r->size);
 		else
-			__byteorctl_human_size(r->size, size, sizeof(size));
-		if (r->flags & BYTEOR_INFO_F_UNREADABLE)
-			printf("%-24s %-16s %12s %9s %10s %6s", r->name, "-", size,
+			__byteorctl_human(r->size, sz, sizeof(sz));
+		if (r->flags & BYTEOR_INFO_F_UNREADABLE) {
+			unreadable = true;
+			printf("%-24s %-16s %12s %9s %10s %6s", r->name, "-", sz,
 			       "-", "-", "-");
-		else
+		} else {
 			printf("%-24s %-16s %12s %9u %10u %6u", r->name,
-			       kind_str(r->kind), size, r->geometry.slot_size,
+			       kind_str(r->kind), sz, r->geometry.slot_size,
 			       r->geometry.capacity, r->geometry.queues);
+		}
 		printf(" %-10s %-10s %04o %6s ",
-		       owner_col(r->uid, false, u, sizeof(u)),
-		       owner_col(r->gid, true, g, sizeof(g)), r->mode,
-		       acc ? acc : "no");
+		       __byteorctl_user(r->uid, ub, sizeof(ub)),
+		       __byteorctl_group(r->gid, gb, sizeof(gb)), r->mode,
+		       region_access(r));
 		if (r->flags & BYTEOR_INFO_F_UNREADABLE)
-			printf("%7s\n", "-");
+			printf("%3s\n", "-");
 		else
 			printf("%3u/%-3u\n", r->nr_claims_held, r->layout.nr_claims);
 	}
-	if (any_no)
-		printf("(ACCESS no: may not be opened by this user; rw: any "
-		       "role; r: observe only)\n");
+	if (unreadable)
+		printf("(a region shown with kind \"-\" may not be read by this "
+		       "user: only its file's size, owner and mode are known)\n");
 }
 
 static int cmd_list(struct ctl *c)
@@ -784,7 +768,7 @@ static int cmd_list(struct ctl *c)
 		}
 		printf("]}\n");
 	} else {
-		text_list(c, v, n);
+		text_list(v, n, c->bytes);
 	}
 	free(v);
 	return 0;

@@ -32,6 +32,11 @@ int __byteorctl_stat_journal(const char *name,
 int __byteorctl_check(int argc, char **argv);
 int __byteorctl_stat_error(const char *name, int json, int err);
 int __byteorctl_json_exact(void);
+const char *__byteorctl_user(unsigned int uid, char *buf, size_t len);
+const char *__byteorctl_group(unsigned int gid, char *buf, size_t len);
+const char *__byteorctl_access(unsigned int uid, unsigned int gid,
+			       unsigned int mode);
+const char *__byteorctl_human(unsigned long long bytes, char *buf, size_t len);
 void __byteorctl_json_exact_write(const char *s, size_t n, FILE *out);
 const char *__byteorctl_create_rule(const char *name, __u32 kind,
 				    const struct byteor_geometry *g,
@@ -39,9 +44,6 @@ const char *__byteorctl_create_rule(const char *name, __u32 kind,
 int __byteorctl_export(int argc, char **argv);
 /* Operator's helpers (ctl_admin.c). */
 int __byteorctl_parse_owner(const char *s, bool group, __u32 *out);
-const char *__byteorctl_owner_name(__u32 id, bool group);
-const char *__byteorctl_access(const struct byteor_region_info *r);
-void __byteorctl_human_size(__u64 v, char *buf, size_t len);
 void __byteorctl_warn_disk_dir(enum byteor_backing backing, const char *dir);
 int __byteorctl_cmd_help(const char *cmd);
 

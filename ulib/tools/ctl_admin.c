@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * ctl_admin.c - what byteorctl needs to be a host operator's tool: users
- * and groups by name or number (create --owner/--group, and the names list
- * and info show), whether the caller may open a region (list's ACCESS,
- * judged like a file open from owner, group and mode), sizes in binary
- * units, the warning for a --dir on a disk file system, and each
- * subcommand's --help with its rules.
+ * ctl_admin.c - what byteorctl needs to be a host operator's tool, beside
+ * ctl_owner.c (names, access, sizes for people): users and groups by name
+ * or number for create --owner/--group, the warning for a --dir on a disk
+ * file system, and each subcommand's --help with its rules.
  */
 #include <errno.h>
 #include <grp.h>
@@ -69,83 +67,6 @@ int __byteorctl_parse_owner(const char *s, bool group, __u32 *out)
 	if (*s >= '0' && *s <= '9')
 		return parse_id(s, out);
 	return *s == '-' || *s == '+' ? -EINVAL : -ENOENT;
-}
-
-/* The name of user (@group false) or group @id, or NULL if none. */
-const char *__byteorctl_owner_name(__u32 id, bool group)
-{
-	struct passwd *pw;
-	struct group *gr;
-
-	if (group) {
-		gr = getgrgid((gid_t)id);
-		return gr ? gr->gr_name : NULL;
-	}
-	pw = getpwuid((uid_t)id);
-	return pw ? pw->pw_name : NULL;
-}
-
-static bool in_group(gid_t gid)
-{
-	gid_t groups[256];
-	int i, n;
-
-	if (getegid() == gid)
-		return true;
-	n = getgroups(256, groups);
-	for (i = 0; i < n; i++)
-		if (groups[i] == gid)
-			return true;
-	return false;
-}
-
-/**
- * __byteorctl_access() - what the caller may do with region @r: "rw"
- * (attach in any role), "r" (observe only) or NULL (not open it at all).
- * Both backings judge an open like a file's: owner, else group, else other
- * bits of the mode; root (CAP_DAC_OVERRIDE) may open anything.  A region
- * the library could not read (BYTEOR_INFO_F_UNREADABLE) is NULL whatever
- * the bits say.
- */
-const char *__byteorctl_access(const struct byteor_region_info *r)
-{
-	unsigned int bits;
-
-	if (r->flags & BYTEOR_INFO_F_UNREADABLE)
-		return NULL;
-	if (geteuid() == 0)
-		return "rw";
-	if (r->uid == geteuid())
-		bits = (r->mode >> 6) & 7;
-	else if (in_group((gid_t)r->gid))
-		bits = (r->mode >> 3) & 7;
-	else
-		bits = r->mode & 7;
-	if ((bits & 6) == 6)
-		return "rw";
-	return bits & 4 ? "r" : NULL;
-}
-
-/* @v bytes as "2M", "1.5G", "512" (binary units, one decimal if needed). */
-void __byteorctl_human_size(__u64 v, char *buf, size_t len)
-{
-	static const char units[] = "KMGTPE";
-	unsigned int u = 0;
-	__u64 unit = 1024;
-
-	if (v < 1024) {
-		snprintf(buf, len, "%llu", (unsigned long long)v);
-		return;
-	}
-	while (u + 1 < sizeof(units) - 1 && v >= unit * 1024) {
-		unit *= 1024;
-		u++;
-	}
-	if (v % unit == 0)
-		snprintf(buf, len, "%llu%c", (unsigned long long)(v / unit),
-			 units[u]);
-	else
-		snprintf(buf, len, "%.1f%c", (double)v / (double)unit, units[u]);
 }
 
 /**
@@ -218,10 +139,11 @@ static const char help_destroy[] =
 static const char help_list[] =
 "usage: byteorctl list [--bytes] [--json]\n"
 "Every region of the backing, in name order: kind, size, geometry, owner,\n"
-"group, mode, what this user may do with it (ACCESS: rw, r for observe\n"
-"only, no), claims held.  Regions this user may not open are listed too,\n"
-"marked \"no\" (like lsipc); the userspace backing knows only their inode\n"
-"(size, owner, group, mode).  Sizes in binary units (2M); --bytes: raw.\n";
+"group, mode, what this user may do with it (ACCESS: rw any role, r\n"
+"observe only, - not open it; judged like a file open, root: rw), claims\n"
+"held.  Regions this user may not open are listed too, like lsipc; one the\n"
+"userspace backing cannot even read shows kind \"-\" and what its file\n"
+"says (size, owner, group, mode).  Sizes in K/M/G (2.0M); --bytes: raw.\n";
 
 static const char help_info[] =
 "usage: byteorctl info NAME [--json]\n"
