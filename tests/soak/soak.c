@@ -1238,13 +1238,14 @@ int main(int argc, char **argv)
 		quiet = now_s();
 		/*
 		 * Done when every consumer has everything published, or
-		 * after 5 s without progress (documented drops never come).
-		 * Not less: in a TCG guest a respawned consumer or router
-		 * takes more than a second to start, attach and be admitted,
-		 * and what it has not taken by the end counts as lost (a
-		 * whole ring of 1024 once, with a 1 s wait).
+		 * after the stall time (-S) without progress (documented
+		 * drops never come): the soak's own measure of a stuck lane.
+		 * Not less: in a loaded TCG guest a respawned consumer or
+		 * router takes seconds to start, attach and be admitted, and
+		 * what it has not taken by the end counts as lost (a whole
+		 * ring of 1024 once, with a 1 s wait).
 		 */
-		while (!caught_up(l) && now_s() - quiet < 5.0) {
+		while (!caught_up(l) && now_s() - quiet < cfg.stall_s) {
 			usleep(20000);
 			if (lane_progress(l) != last) {
 				last = lane_progress(l);
