@@ -52,6 +52,7 @@ HEADLINE = re.compile(r"\bBUG\b|WARNING:|\bOops\b|general protection|KASAN|"
 END_OF_REPORT = re.compile(r"---\[ end ")
 SPLAT_LINES = 80        # at most this much of the first report
 MAX_HEADLINES = 20
+MAX_FAILURES = 24    # failed results repeated above the summary
 
 PRINTK = re.compile(r"^\[\s*(\d+\.\d+)\] ")
 RESULT = re.compile(r"^(not )?ok (\d+)\b(.*)$")
@@ -126,6 +127,7 @@ class Kernel:
         self.name = self.meta.get("kernel", rundir)
         self.passed = self.failed = self.skipped = 0
         self.out = []
+        self.notes = []         # lines that explain a failure, for the end
         self.timing = ""
 
     def emit(self, line):
@@ -348,6 +350,11 @@ class Kernel:
             why = "no 'ok' verdict line"
         elif int(verdict.group(1)) == 0 or int(verdict.group(2)) == 0:
             why = "no message went through, or no role was killed"
+        if why:
+            # The soak's own diagnosis (its "# " lines) and its verdict
+            # also go into the failure list at the end.
+            self.notes += [f"{who} {l}" for l in out
+                           if l.startswith("# ") or "FAILED" in l]
         self.check(not why, f"{who} every lane survives roles killed and "
                    f"restarted on the kernel backing" +
                    (f": {why}" if why else f" ({secs} s)"))
@@ -441,6 +448,20 @@ def main(argv):
         print(f"not ok - {prog} does not build (build/qemu-shared/tests-build.log)")
     for k in kernels:
         print("\n".join(k.out))
+    # What failed, again, just above the summary: the end of a long log
+    # is often all a CI page shows.
+    failures = [f"not ok - {p} does not build" for p in unbuilt]
+    for k in kernels:
+        failures += [l for l in k.out if l.startswith(f"{k.name} not ok")
+                     or " not ok " in l.split(" # ", 1)[0]]
+        failures += [f"{k.name} {l}" for l in k.notes]
+    if failures:
+        print()
+        print(f"failed ({len(failures)}):")
+        for l in failures[:MAX_FAILURES]:
+            print("  " + l)
+        if len(failures) > MAX_FAILURES:
+            print(f"  ... {len(failures) - MAX_FAILURES} more above")
     print()
     for k in kernels:
         print(f"{k.name} ({k.meta.get('release', '?')}): {k.passed} passed, "

@@ -120,11 +120,40 @@ struct role {
 	pid_t pid;
 };
 
+/*
+ * What one role process is doing, for the report on a lane that did not
+ * drain: attaching or running, its last non-success return (quiet ones
+ * too) and how many calls it made.  Shared memory, one per role slot.
+ */
+enum role_phase { PH_NONE, PH_ATTACHING, PH_RUNNING };
+struct role_state {
+	int phase;
+	int last_ret;
+	uint64_t quiet;		/* -EAGAIN, -ETIMEDOUT, -EPIPE, -EBUSY */
+	uint64_t calls;
+};
+
+/* The state of the role this process runs (NULL in the supervisor). */
+static struct role_state *self;
+
+static void note(int ret)
+{
+	if (!self)
+		return;
+	self->calls++;
+	if (ret < 0) {
+		self->last_ret = ret;
+		self->quiet++;
+	}
+}
+
 struct lane {
 	enum lane_kind kind;
 	char name[48];
 	int producers, consumers, nroles;
 	struct role roles[MAX_ROLES];
+	struct role_state *rs;		/* [MAX_ROLES], shared */
+	uint64_t calls_at_quiet[MAX_ROLES];
 	struct prod_ledger *pl;
 	struct cons_ledger *cl[MAX_CONS];
 	uint64_t kills, restarts, stalls, role_errors;
@@ -309,6 +338,7 @@ static int quiet_errno(int ret)
 
 static void cons_error(struct cons_ledger *c, int ret)
 {
+	note(ret);
 	if (quiet_errno(ret))
 		return;
 	c->errors++;
@@ -317,6 +347,7 @@ static void cons_error(struct cons_ledger *c, int ret)
 
 static void prod_error(struct prod_ledger *pl, int ret)
 {
+	note(ret);
 	if (quiet_errno(ret))
 		return;
 	pl->errors++;
@@ -326,10 +357,14 @@ static void prod_error(struct prod_ledger *pl, int ret)
 /* Retry an attach while the role is still held by a dying predecessor. */
 #define ATTACH(call) ({							\
 	int __r;							\
-	while ((__r = (call)) == -EBUSY)				\
+	self->phase = PH_ATTACHING;					\
+	while ((__r = (call)) == -EBUSY) {				\
+		note(__r);						\
 		usleep(1000);						\
+	}								\
 	if (__r < 0)							\
 		_exit(10);						\
+	self->phase = PH_RUNNING;					\
 	__r;								\
 })
 
@@ -536,6 +571,7 @@ static void slot_consumer(struct lane *l, const struct slot_ops *ops, void *h,
 	for (;;) {
 		n = slot_peek(ops, h, s);
 		if (n == -EAGAIN) {
+			note(n);
 			/* Looks drained: re-attach now and then, else wait. */
 			if (random() % 8 == 0) {
 				h = ops->reattach(l, h);
@@ -908,6 +944,8 @@ static pid_t spawn(struct lane *l, const struct role *r)
 	signal(SIGINT, SIG_IGN);	/* a Ctrl-C is for the supervisor */
 	signal(SIGTERM, SIG_DFL);
 	srandom(cfg.seed * 7919 + getpid());
+	self = &l->rs[r - l->roles];
+	memset(self, 0, sizeof(*self));
 	prctl_parent_death();
 	run_role(l, r);
 	_exit(0);
@@ -935,6 +973,7 @@ static void lane_setup(struct lane *l, enum lane_kind kind)
 	snprintf(l->name, sizeof(l->name), "soak.%s.%d", lane_names[kind],
 		 (int)getpid());
 	l->pl = shared(sizeof(*l->pl));
+	l->rs = shared(MAX_ROLES * sizeof(*l->rs));
 	for (i = 0; i < l->consumers; i++)
 		l->cl[i] = shared(sizeof(*l->cl[i]));
 	for (i = 0; i < l->producers; i++)
@@ -1100,6 +1139,94 @@ static uint64_t lane_progress(const struct lane *l)
 	return lane_sum(l, offsetof(struct cons_ledger, progress));
 }
 
+static const char *role_name(const struct lane *l, const struct role *r)
+{
+	if (r->kind == ROLE_PROD)
+		return "producer";
+	if (r->kind == ROLE_CONS)
+		return "consumer";
+	return l->kind == LANE_SEQ ? "stage 0" : "router";
+}
+
+/* /proc/PID/stat's state letter and /proc/PID/wchan: where a role sits. */
+static void proc_where(pid_t pid, char *state, char *wchan, size_t len)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+
+	*state = '?';
+	snprintf(wchan, len, "?");
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f) {
+		if (fgets(buf, sizeof(buf), f)) {
+			p = strrchr(buf, ')');
+			if (p && p[1] == ' ')
+				*state = p[2];
+		}
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(wchan, len, f))
+			snprintf(wchan, len, "?");
+		fclose(f);
+	}
+}
+
+/*
+ * A lane that did not drain: what each role was doing (attaching or
+ * running, where it sleeps, its last non-success return and how many of
+ * them since the lane last made progress) and what each consumer still
+ * owes, per producer incarnation.  Comment lines, before the table.
+ */
+static void stuck_report(const struct lane *l)
+{
+	static const char *const phases[] = { "not started", "attaching", "running" };
+	int r, p, shown = 0;
+	uint32_t inc;
+
+	printf("# %s: not drained after %.0f s without progress\n",
+	       lane_names[l->kind], cfg.stall_s);
+	for (r = 0; r < l->nroles; r++) {
+		const struct role *ro = &l->roles[r];
+		const struct role_state *st = &l->rs[r];
+		char state, wchan[64];
+
+		proc_where(ro->pid, &state, wchan, sizeof(wchan));
+		printf("#   %s %d: pid %d (%c %s), %s, last return %d (%s), "
+		       "%" PRIu64 " such returns, %" PRIu64 " while quiet\n",
+		       role_name(l, ro), ro->index, (int)ro->pid, state, wchan,
+		       phases[st->phase], st->last_ret,
+		       st->last_ret ? byteor_strerror(st->last_ret) : "none",
+		       st->quiet, st->calls - l->calls_at_quiet[r]);
+	}
+	for (r = 0; r < l->consumers; r++) {
+		const struct cons_ledger *c = l->cl[r];
+
+		for (p = 0; p < l->producers; p++) {
+			for (inc = 1; inc <= l->pl->inc[p] && inc < MAX_INC; inc++) {
+				if (l->pl->pub[p][inc] <= c->next[p][inc] ||
+				    l->pl->pub[p][inc] <= c->alt[p][inc])
+					continue;
+				if (shown++ == 6)
+					printf("#   ...\n");
+				if (shown > 6)
+					continue;
+				printf("#   consumer %d owes producer %d incarnation %u: "
+				       "published %" PRIu64 ", next %" PRIu64
+				       ", seen %" PRIu64 ", released %" PRIu64
+				       ", alt %" PRIu64 ", drops %" PRIu64 "/%" PRIu64 "\n",
+				       r, p, inc, l->pl->pub[p][inc], c->next[p][inc],
+				       c->seen[p][inc], c->rel[p][inc], c->alt[p][inc],
+				       c->dropgen[p][inc], c->drops);
+			}
+		}
+	}
+	fflush(stdout);
+}
+
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
@@ -1236,6 +1363,8 @@ int main(int argc, char **argv)
 		respawn(l, true);
 		last = lane_progress(l);
 		quiet = now_s();
+		for (r = 0; r < l->nroles; r++)
+			l->calls_at_quiet[r] = l->rs[r].calls;
 		/*
 		 * Done when every consumer has everything published, or
 		 * after the stall time (-S) without progress (documented
@@ -1250,8 +1379,12 @@ int main(int argc, char **argv)
 			if (lane_progress(l) != last) {
 				last = lane_progress(l);
 				quiet = now_s();
+				for (r = 0; r < l->nroles; r++)
+					l->calls_at_quiet[r] = l->rs[r].calls;
 			}
 		}
+		if (!caught_up(l))
+			stuck_report(l);
 		for (r = 0; r < l->nroles; r++) {
 			kill_wait(l->roles[r].pid);
 			l->roles[r].pid = 0;
