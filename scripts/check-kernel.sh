@@ -19,7 +19,9 @@
 # "N passed, N failed, N skipped".  Exit status 1 on any failure.
 #
 # Each program runs as root, then (unless its name ends in _root) as the
-# unprivileged uid 1000 with BYTEOR_AS_USER=1; tests/kernel/README.md has
+# unprivileged uid 1000 (in the groups byteor, which the udev rule gives
+# /dev/byteor, and byteor-create) with BYTEOR_AS_USER=1; the guest runs the
+# host's udevd on packaging/60-byteor.rules.  tests/kernel/README.md has
 # what the guest offers a test.  Last, the guest runs the demo
 # (byteor-demo --quick, as uid 1000) on the kernel backing: one result,
 # its figures printed as comments.
@@ -47,6 +49,7 @@ qemu_timeout=${BYTEOR_QEMU_TIMEOUT:-600}
 user_uid=1000
 user_gid=1000
 create_gid=1001		# the group /etc/group in the guest names byteor-create
+device_gid=1002		# group byteor, /dev/byteor's by packaging/60-byteor.rules
 
 if [ -n "${BYTEOR_KMOD_DIR:-}" ]; then
 	kmod_src=$BYTEOR_KMOD_DIR kmod_tag=kmod-alt
@@ -79,7 +82,7 @@ give_up() {
 kvers=("$@")
 [ ${#kvers[@]} -gt 0 ] || kvers=(6.1 6.1-rt 6.12)
 
-for tool in qemu-system-x86_64 busybox gcc make python3 cpio gzip modinfo timeout flock; do
+for tool in qemu-system-x86_64 busybox gcc make python3 cpio gzip modinfo timeout flock udevadm; do
 	command -v "$tool" >/dev/null || give_up "$tool missing: run 'make deps'"
 done
 for k in "${kvers[@]}"; do
@@ -214,6 +217,7 @@ for k in "${kvers[@]}"; do
 		echo "kernel=$k"
 		echo "release=$release"
 		echo "hugepages=$hugepages"
+		echo "device_gid=$device_gid"
 		echo "limit=$k_qemu_timeout"
 	} >"$meta"
 	cp "$runs" "$rundir/runs"
@@ -254,9 +258,11 @@ for k in "${kvers[@]}"; do
 		BYTEOR_CREATE_GID=$guest_create_gid
 		BYTEOR_USER_UID=$user_uid
 		BYTEOR_USER_GID=$user_gid
+		BYTEOR_DEVICE_GID=$device_gid
 	EOF
 	if ! "$qemu_dir/mkinitramfs.sh" "$rundir/initramfs.cpio.gz" "$ko" \
-		"$shared/runas" "$tests_out" "$runs" "$rundir/config"; then
+		"$shared/runas" "$tests_out" "$runs" "$rundir/config" \
+		"$top/packaging/60-byteor.rules"; then
 		echo "build=failed (mkinitramfs)" >>"$meta"
 		continue
 	fi
