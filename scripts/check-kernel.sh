@@ -31,6 +31,10 @@
 #   BYTEOR_TEST_TIMEOUT	 seconds one program may run [120]
 #   BYTEOR_QEMU_TIMEOUT	 seconds one guest may run, boot to power-off [600]
 #   BYTEOR_KMOD_PARAMS	 extra insmod parameters []
+#   BYTEOR_STRESS_SECONDS, BYTEOR_STRESS_OPS
+#			 the syscall storm's (stress_root) time bound and
+#			 operation target [5 s, none; the debug lane: 300 s,
+#			 10^6 operations]
 #   BYTEOR_KMOD_DIR	 module source to build instead of kmod/ []
 #   BYTEOR_TESTS_DIR	 test sources to build instead of tests/kernel/ []
 #   V=1			 show build commands and stream the guest console
@@ -209,8 +213,14 @@ for k in "${kvers[@]}"; do
 	[ -s "$BUILD/kernels/$k/kdir" ] && kdir=$(cat "$BUILD/kernels/$k/kdir")
 	# KASAN, lockdep and friends make the guest several times slower.
 	k_test_timeout=$test_timeout k_qemu_timeout=$qemu_timeout
+	# The storm: short on the stock kernels, 10^6 operations (within
+	# 300 s) under the debug kernel, whose checks make each one count.
+	stress_secs=${BYTEOR_STRESS_SECONDS:-} stress_ops=${BYTEOR_STRESS_OPS:-}
 	case "$k" in
-	*-debug) k_test_timeout=$((test_timeout * 4)) k_qemu_timeout=$((qemu_timeout * 4)) ;;
+	*-debug)
+		k_test_timeout=$((test_timeout * 4)) k_qemu_timeout=$((qemu_timeout * 4))
+		stress_secs=${stress_secs:-300} stress_ops=${stress_ops:-1000000}
+		;;
 	esac
 	meta=$rundir/meta
 	{
@@ -259,6 +269,8 @@ for k in "${kvers[@]}"; do
 		BYTEOR_USER_UID=$user_uid
 		BYTEOR_USER_GID=$user_gid
 		BYTEOR_DEVICE_GID=$device_gid
+		BYTEOR_STRESS_SECONDS=$stress_secs
+		BYTEOR_STRESS_OPS=$stress_ops
 	EOF
 	if ! "$qemu_dir/mkinitramfs.sh" "$rundir/initramfs.cpio.gz" "$ko" \
 		"$shared/runas" "$tests_out" "$runs" "$rundir/config" \

@@ -67,6 +67,9 @@ EOF
 export HOME=/tmp TMPDIR=/tmp BYTEOR_KO=/lib/modules/byteor.ko
 export BYTEOR_KVER BYTEOR_HUGEPAGES BYTEOR_CREATE_GID BYTEOR_TEST_TIMEOUT
 export BYTEOR_USER_UID BYTEOR_USER_GID BYTEOR_DEVICE_GID
+# The storm's bounds, when the host set them (else the test's defaults).
+[ -n "$BYTEOR_STRESS_SECONDS" ] && export BYTEOR_STRESS_SECONDS
+[ -n "$BYTEOR_STRESS_OPS" ] && export BYTEOR_STRESS_OPS
 hugepages boot
 
 # shellcheck disable=SC2086 # one word per parameter
