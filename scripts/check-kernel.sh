@@ -101,6 +101,10 @@ for k in "${kvers[@]}"; do
 done
 shared=$BUILD/qemu-shared
 mkdir -p "$shared"
+# The judge first: a check-log.py that passed a WARNING (or failed the
+# module's own info lines) would make every run below say the wrong thing.
+quiet "$shared/check-log-selftest.log" python3 "$qemu_dir/test_check_log.py" ||
+	{ cat "$shared/check-log-selftest.log" >&2; give_up "check-log.py fails its self-test"; }
 # Two runs at once would share build/qemu-*: the second waits its turn.
 exec 9>"$shared/lock"
 if ! flock -n 9; then
