@@ -79,11 +79,16 @@ static int byteor_ioc_create(struct byteor_create __user *uc)
 		ret = -EFAULT;
 		goto err_abort;
 	}
+	/*
+	 * Published, @r is the table's: a DESTROY may free it at once, so
+	 * from here on only the copy in @c is read (KASAN caught the trace
+	 * and the log line reading r->size after a racing DESTROY).
+	 */
 	byteor_region_publish(r);
-	trace_byteor_create(c.name, c.kind, r->size);
+	trace_byteor_create(c.name, c.kind, c.region_size);
 	/* Rate-limited: a create-group member may loop; audit is elsewhere. */
 	pr_info_ratelimited("create %s: kind %u, %llu bytes, by uid %u pid %d (%s)\n",
-			    c.name, c.kind, (unsigned long long)r->size,
+			    c.name, c.kind, (unsigned long long)c.region_size,
 			    from_kuid(&init_user_ns, current_uid()),
 			    task_tgid_nr(current), current->comm);
 	return 0;

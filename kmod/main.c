@@ -9,8 +9,11 @@
  *
  *	modprobe byteor max_bytes=4G max_regions=64 create_gid=1500
  *
- * The device is mode 0666: every ioctl checks its own permission (CREATE
- * needs CAP_SYS_ADMIN or the create group, ATTACH the region's mode bits).
+ * The module makes /dev/byteor mode 0600, root's; who else may open it is
+ * the system's choice, made by a udev rule (packaging/60-byteor.rules:
+ * group byteor, 0660).  Every ioctl still checks its own permission
+ * (CREATE needs CAP_SYS_ADMIN or the create group, ATTACH the region's
+ * mode bits).
  * While any /dev/byteor file is open the module cannot be removed; removing
  * it destroys the remaining regions, and mappings stay valid until unmapped.
  */
@@ -101,7 +104,14 @@ static struct miscdevice byteor_misc = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= "byteor",
 	.fops	= &byteor_fops,
-	.mode	= 0666,
+	/*
+	 * Root only until udev applies the system's rule: opening the device
+	 * lets a user pin kernel memory (files, poll waiters) and reach every
+	 * ioctl, so without a rule nobody else gets that.  No parameter: the
+	 * group is the rule's to set, and a mode without it would be half of
+	 * one policy in two places.
+	 */
+	.mode	= 0600,
 	.groups	= byteor_groups,
 };
 

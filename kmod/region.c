@@ -344,7 +344,10 @@ err_free:
 	return ERR_PTR(ret);
 }
 
-/* Make a prepared region visible to ATTACH, INFO, LIST and DESTROY. */
+/*
+ * Make a prepared region visible to ATTACH, INFO, LIST and DESTROY.  The
+ * caller's pointer is no reference: a DESTROY may free @r at once.
+ */
 void byteor_region_publish(struct byteor_region *r)
 {
 	mutex_lock(&byteor_table_lock);

@@ -19,7 +19,9 @@
 # "N passed, N failed, N skipped".  Exit status 1 on any failure.
 #
 # Each program runs as root, then (unless its name ends in _root) as the
-# unprivileged uid 1000 with BYTEOR_AS_USER=1; tests/kernel/README.md has
+# unprivileged uid 1000 (in the groups byteor, which the udev rule gives
+# /dev/byteor, and byteor-create) with BYTEOR_AS_USER=1; the guest runs the
+# host's udevd on packaging/60-byteor.rules.  tests/kernel/README.md has
 # what the guest offers a test.  Last, the guest runs the demo
 # (byteor-demo --quick, as uid 1000) on the kernel backing: one result,
 # its figures printed as comments.
@@ -29,6 +31,10 @@
 #   BYTEOR_TEST_TIMEOUT	 seconds one program may run [120]
 #   BYTEOR_QEMU_TIMEOUT	 seconds one guest may run, boot to power-off [600]
 #   BYTEOR_KMOD_PARAMS	 extra insmod parameters []
+#   BYTEOR_STRESS_SECONDS, BYTEOR_STRESS_OPS
+#			 the syscall storm's (stress_root) time bound and
+#			 operation target [5 s, none; the debug lane: 300 s,
+#			 10^6 operations]
 #   BYTEOR_KMOD_DIR	 module source to build instead of kmod/ []
 #   BYTEOR_TESTS_DIR	 test sources to build instead of tests/kernel/ []
 #   V=1			 show build commands and stream the guest console
@@ -47,6 +53,7 @@ qemu_timeout=${BYTEOR_QEMU_TIMEOUT:-600}
 user_uid=1000
 user_gid=1000
 create_gid=1001		# the group /etc/group in the guest names byteor-create
+device_gid=1002		# group byteor, /dev/byteor's by packaging/60-byteor.rules
 
 if [ -n "${BYTEOR_KMOD_DIR:-}" ]; then
 	kmod_src=$BYTEOR_KMOD_DIR kmod_tag=kmod-alt
@@ -79,7 +86,7 @@ give_up() {
 kvers=("$@")
 [ ${#kvers[@]} -gt 0 ] || kvers=(6.1 6.1-rt 6.12)
 
-for tool in qemu-system-x86_64 busybox gcc make python3 cpio gzip modinfo timeout flock; do
+for tool in qemu-system-x86_64 busybox gcc make python3 cpio gzip modinfo timeout flock udevadm; do
 	command -v "$tool" >/dev/null || give_up "$tool missing: run 'make deps'"
 done
 for k in "${kvers[@]}"; do
@@ -94,6 +101,10 @@ for k in "${kvers[@]}"; do
 done
 shared=$BUILD/qemu-shared
 mkdir -p "$shared"
+# The judge first: a check-log.py that passed a WARNING (or failed the
+# module's own info lines) would make every run below say the wrong thing.
+quiet "$shared/check-log-selftest.log" python3 "$qemu_dir/test_check_log.py" ||
+	{ cat "$shared/check-log-selftest.log" >&2; give_up "check-log.py fails its self-test"; }
 # Two runs at once would share build/qemu-*: the second waits its turn.
 exec 9>"$shared/lock"
 if ! flock -n 9; then
@@ -206,14 +217,21 @@ for k in "${kvers[@]}"; do
 	[ -s "$BUILD/kernels/$k/kdir" ] && kdir=$(cat "$BUILD/kernels/$k/kdir")
 	# KASAN, lockdep and friends make the guest several times slower.
 	k_test_timeout=$test_timeout k_qemu_timeout=$qemu_timeout
+	# The storm: short on the stock kernels, 10^6 operations (within
+	# 300 s) under the debug kernel, whose checks make each one count.
+	stress_secs=${BYTEOR_STRESS_SECONDS:-} stress_ops=${BYTEOR_STRESS_OPS:-}
 	case "$k" in
-	*-debug) k_test_timeout=$((test_timeout * 4)) k_qemu_timeout=$((qemu_timeout * 4)) ;;
+	*-debug)
+		k_test_timeout=$((test_timeout * 4)) k_qemu_timeout=$((qemu_timeout * 4))
+		stress_secs=${stress_secs:-300} stress_ops=${stress_ops:-1000000}
+		;;
 	esac
 	meta=$rundir/meta
 	{
 		echo "kernel=$k"
 		echo "release=$release"
 		echo "hugepages=$hugepages"
+		echo "device_gid=$device_gid"
 		echo "limit=$k_qemu_timeout"
 	} >"$meta"
 	cp "$runs" "$rundir/runs"
@@ -254,9 +272,13 @@ for k in "${kvers[@]}"; do
 		BYTEOR_CREATE_GID=$guest_create_gid
 		BYTEOR_USER_UID=$user_uid
 		BYTEOR_USER_GID=$user_gid
+		BYTEOR_DEVICE_GID=$device_gid
+		BYTEOR_STRESS_SECONDS=$stress_secs
+		BYTEOR_STRESS_OPS=$stress_ops
 	EOF
 	if ! "$qemu_dir/mkinitramfs.sh" "$rundir/initramfs.cpio.gz" "$ko" \
-		"$shared/runas" "$tests_out" "$runs" "$rundir/config"; then
+		"$shared/runas" "$tests_out" "$runs" "$rundir/config" \
+		"$top/packaging/60-byteor.rules"; then
 		echo "build=failed (mkinitramfs)" >>"$meta"
 		continue
 	fi

@@ -121,6 +121,8 @@ pkgs+=(prometheus-node-exporter)
 # make deb / deb-test: the packaging tools, and debootstrap for the clean
 # root the packages are installed into.
 pkgs+=(debhelper dh-dkms dkms lintian fakeroot debootstrap)
+# udev: the kernel test guest runs its udevd on packaging/60-byteor.rules.
+pkgs+=(udev)
 # byteor-bridge: the NATS C client, and the server its tests run.
 pkgs+=(libnats-dev nats-server)
 missing=()

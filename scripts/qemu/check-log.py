@@ -7,7 +7,7 @@
 Each RUNDIR (build/qemu-<k>/) holds what scripts/check-kernel.sh left:
   meta          key=value lines: kernel, release, mark, build (ok|failed),
                 modparams, qemu_rc, timed_out (0|1), limit, wall (seconds),
-                hugepages
+                hugepages, device_gid
   runs          the programs the guest was to run, "MODE NAME" a line
   console.log   the guest's serial console (scripts/qemu/init.sh's markers)
 
@@ -27,9 +27,11 @@ A program run counts as failed when it reports "not ok", when its results
 fall short of its plan (crash, hang, guest death: each missing result is
 one failure, at least one per run), or when it exits non-zero with nothing
 else to show for it.  The guest's own checks, each one result: the module
-loads and /dev/byteor appears; the hugepage pool is what the command line
-asked; the module unloads and every hugepage is back; the kernel log holds
-no BUG/WARNING/Oops/... line; the guest powers off before the deadline.
+loads and /dev/byteor appears; the module makes it 0600 root:root; udevd
+applies packaging/60-byteor.rules (root:byteor 0660); the hugepage pool is
+what the command line asked; the module unloads and every hugepage is
+back; the kernel log holds no BUG/WARNING/Oops/... line; the guest powers
+off before the deadline.
 """
 
 import re
@@ -203,11 +205,31 @@ class Kernel:
             why = ": the guest never got there"
         elif ins[0] != "0":
             why = f": insmod status {ins[0]}"
-        elif dev != ["present"]:
+        elif dev[:1] != ["present"]:
             why = ": no /dev/byteor"
         else:
             why = ""
         self.check(not why, f"byteor.ko loads ({params}) and /dev/byteor appears{why}")
+
+        # The node as the module makes it (before udev): root's alone;
+        # then as packaging/60-byteor.rules makes it, through udevd.
+        if dev and dev[0] == "present":
+            got = " ".join(dev[1:]) or "not reported"
+            self.check(dev[1:] == ["600", "0", "0"],
+                       "byteor.ko makes /dev/byteor 0600 root:root before any "
+                       f"udev rule (mode uid gid: {got})")
+        dgid = self.meta.get("device_gid", "?")
+        ud = first("udev")
+        if ud is None:
+            why = ": the guest never got there"
+        elif ud[0] != "0":
+            why = f": udevadm settle status {ud[0]}"
+        elif ud[1:] != ["660", "0", dgid]:
+            why = f": mode uid gid {' '.join(ud[1:])}"
+        else:
+            why = ""
+        self.check(not why, "udevd applies packaging/60-byteor.rules: /dev/byteor "
+                   f"root:byteor ({dgid}) 0660{why}")
 
         hp_want = self.meta.get("hugepages", "?")
         hp_boot = first("hugepages")

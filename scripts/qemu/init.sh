@@ -11,7 +11,8 @@
 #
 # Lines the host parses start with "BYTEOR:<mark>:", <mark> being a random
 # word the host chose for this boot, so no test output can forge them:
-#	boot UPTIME | insmod RC ARGS | device PRESENT | run MODE NAME |
+#	boot UPTIME | insmod RC ARGS | device PRESENT [MODE UID GID] |
+#	udev RC MODE UID GID | run MODE NAME |
 #	exit MODE NAME RC SECONDS | hugepages WHEN TOTAL FREE | rmmod RC |
 #	dmesg-begin | dmesg-end | done UPTIME | module ADDRESS SIZE |
 #	kmemleak-begin WHEN | kmemleak-end WHEN
@@ -28,6 +29,8 @@ mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs -o mode=1777 tmpfs /tmp
+mkdir -p /run
+mount -t tmpfs -o mode=0755 tmpfs /run	# udevd's database
 mkdir -p /dev/shm /dev/hugepages
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 # For tests that compare with a plain hugetlbfs mapping; mounting takes no
@@ -47,30 +50,49 @@ hugepages() { # WHEN
 
 echo "$M boot $(now)"
 
-# The test user and the module's create group; names only make ls and ps
-# readable, runas takes numbers.
+# The test user, the module's create group and the device group the udev
+# rule names (byteor, as the packages create it); runas takes numbers,
+# udevd resolves the rule's GROUP="byteor" here.
 cat >/etc/passwd <<EOF
 root:x:0:0:root:/root:/bin/sh
-byteor:x:$BYTEOR_USER_UID:$BYTEOR_USER_GID:byteor test user:/tmp:/bin/sh
+tester:x:$BYTEOR_USER_UID:$BYTEOR_USER_GID:byteor test user:/tmp:/bin/sh
 EOF
 {
 	echo "root:x:0:"
-	echo "byteor:x:$BYTEOR_USER_GID:"
-	[ -n "$BYTEOR_CREATE_GID" ] && echo "byteor-create:x:$BYTEOR_CREATE_GID:byteor"
+	echo "tester:x:$BYTEOR_USER_GID:"
+	[ -n "$BYTEOR_CREATE_GID" ] && echo "byteor-create:x:$BYTEOR_CREATE_GID:tester"
+	echo "byteor:x:$BYTEOR_DEVICE_GID:tester"
 } >/etc/group
 
 export HOME=/tmp TMPDIR=/tmp BYTEOR_KO=/lib/modules/byteor.ko
 export BYTEOR_KVER BYTEOR_HUGEPAGES BYTEOR_CREATE_GID BYTEOR_TEST_TIMEOUT
-export BYTEOR_USER_UID BYTEOR_USER_GID
+export BYTEOR_USER_UID BYTEOR_USER_GID BYTEOR_DEVICE_GID
+# The storm's bounds, when the host set them (else the test's defaults).
+[ -n "$BYTEOR_STRESS_SECONDS" ] && export BYTEOR_STRESS_SECONDS
+[ -n "$BYTEOR_STRESS_OPS" ] && export BYTEOR_STRESS_OPS
 hugepages boot
 
 # shellcheck disable=SC2086 # one word per parameter
 runas -t 60 insmod "$BYTEOR_KO" $BYTEOR_MODPARAMS </dev/null
 echo "$M insmod $? $BYTEOR_MODPARAMS"
+# The node as the module made it, before any rule touched it.
 if [ -c /dev/byteor ]; then
-	echo "$M device present"
+	echo "$M device present $(stat -c '%a %u %g' /dev/byteor)"
 else
 	echo "$M device absent"
+fi
+
+# Then udevd, as a system boots: started after the module, it applies the
+# rules to what exists when asked (the coldplug trigger), and to every
+# later add (zz_module_unload_root loads the module again).
+/lib/systemd/systemd-udevd --daemon
+udevadm trigger --action=add --subsystem-match=misc --sysname-match=byteor
+udevadm settle --timeout=60
+rc=$?
+if [ -c /dev/byteor ]; then
+	echo "$M udev $rc $(stat -c '%a %u %g' /dev/byteor)"
+else
+	echo "$M udev $rc absent"
 fi
 
 while read -r mode name; do
@@ -80,8 +102,8 @@ while read -r mode name; do
 		export BYTEOR_AS_USER=0
 		;;
 	user | demo | soak)
-		as="-u $BYTEOR_USER_UID -g $BYTEOR_USER_GID"
-		[ -n "$BYTEOR_CREATE_GID" ] && as="$as -G $BYTEOR_CREATE_GID"
+		as="-u $BYTEOR_USER_UID -g $BYTEOR_USER_GID -G $BYTEOR_DEVICE_GID"
+		[ -n "$BYTEOR_CREATE_GID" ] && as="$as,$BYTEOR_CREATE_GID"
 		export BYTEOR_AS_USER=1
 		;;
 	*)
@@ -93,6 +115,9 @@ while read -r mode name; do
 	wd=/tmp/$mode.$name
 	mkdir -p "$wd"
 	[ "$mode" = user ] && chown "$BYTEOR_USER_UID:$BYTEOR_USER_GID" "$wd"
+	# A program before may have loaded the module again: its node gets
+	# the rule before the next program opens it.
+	udevadm settle --timeout=60
 	echo "$M run $mode $name"
 	t0=$(now)
 	# The demo (byteor-demo) runs short, on the default backing, which
@@ -150,6 +175,7 @@ while [ $i -lt 50 ]; do
 	i=$((i + 1))
 done
 hugepages rmmod
+udevadm control --exit
 kmemleak unloaded
 
 echo "$M dmesg-begin"

@@ -113,6 +113,37 @@ static inline long bt_create_gid(void)
 	return -1;
 }
 
+/*
+ * The group packaging/60-byteor.rules gives /dev/byteor: BYTEOR_DEVICE_GID
+ * from the runner, else group "byteor" of /etc/group (read directly: a
+ * static program has no NSS).  Return: the gid, or -1 when there is none.
+ */
+static inline long bt_device_gid(void)
+{
+	const char *s = getenv("BYTEOR_DEVICE_GID");
+	char line[1024];
+	long gid = -1;
+	FILE *f;
+
+	if (s && *s)
+		return strtol(s, NULL, 10);
+	f = fopen("/etc/group", "re");
+	if (!f)
+		return -1;
+	while (gid < 0 && fgets(line, sizeof(line), f)) {
+		char *gp;
+
+		/* name:password:gid:members */
+		if (strncmp(line, "byteor:", 7))
+			continue;
+		gp = strchr(line + 7, ':');
+		if (gp)
+			gid = strtol(gp + 1, NULL, 10);
+	}
+	fclose(f);
+	return gid;
+}
+
 static inline bool bt_in_group(long gid)
 {
 	gid_t groups[256];

@@ -97,9 +97,11 @@ static int give_away_as_user(void *p)
 	const struct give_away *g = p;
 	struct byteor_region_options o = owner_opts(g->name, 0, 0);
 	struct byteor_region_info info;
-	gid_t grp = (gid_t)g->create_gid;
+	/* and in the group udev gives /dev/byteor, to open it at all */
+	gid_t grp[2] = { (gid_t)g->create_gid, (gid_t)bt_device_gid() };
 
-	if (geteuid() == 0 && bt_drop_privs(BT_USER_UID, BT_USER_GID, &grp, 1))
+	if (geteuid() == 0 &&
+	    bt_drop_privs(BT_USER_UID, BT_USER_GID, grp, bt_device_gid() < 0 ? 1 : 2))
 		return 90;
 	if (byteor_region_create(&o, NULL) != -EPERM)
 		return 91;

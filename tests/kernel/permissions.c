@@ -6,7 +6,8 @@
  * create group or admin for DESTROY.
  *
  * The other user's side runs in a forked child.  In the root pass the child
- * drops to uid/gid 1000 with exactly the groups a test needs, so root can
+ * drops to uid/gid 1000 with exactly the groups a test needs (and the
+ * device group, which device_access tests on its own), so root can
  * stage regions another user does not own.  In the BYTEOR_AS_USER pass the
  * child keeps the caller's identity; tests that need a region owned by
  * someone else skip there.
@@ -61,9 +62,24 @@ static int as_user_child(void *p)
 	struct as_user *u = p;
 
 	if (geteuid() == 0) {
-		int ret = bt_drop_privs(BT_USER_UID, BT_USER_GID, u->groups,
-					u->ngroups);
+		/*
+		 * The user is a member of the device group (udev gives it
+		 * /dev/byteor) in every case: what is tested here is the
+		 * ioctls' own rights, behind the open.
+		 */
+		long dgid = bt_device_gid();
+		gid_t groups[8];
+		size_t n = 0;
+		int ret;
 
+		if (u->ngroups >= ARRAY_SIZE(groups))
+			return 98;
+		if (dgid >= 0)
+			groups[n++] = (gid_t)dgid;
+		if (u->ngroups)
+			memcpy(groups + n, u->groups, u->ngroups * sizeof(*groups));
+		n += u->ngroups;
+		ret = bt_drop_privs(BT_USER_UID, BT_USER_GID, groups, n);
 		if (ret) {
 			fprintf(stderr, "#   cannot drop privileges: %s\n",
 				strerror(-ret));
