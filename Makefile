@@ -66,7 +66,7 @@ check-kernel: deps
 
 # Host tests of the library on the userspace backing; SAN=asan|tsan for a
 # sanitizer build, SAN=crash for the recovery tests of tests/crash/ (crash
-# points live).  test-all runs all four.
+# points live).  test-all runs all four, the fuzz corpus and a 5 s soak.
 test: deps
 	$(Q)SAN=$(SAN) bash scripts/host-tests.sh
 
@@ -76,6 +76,7 @@ test-all: deps
 	$(Q)SAN=tsan bash scripts/host-tests.sh
 	$(Q)SAN=crash bash scripts/host-tests.sh
 	$(Q)$(MAKE) --no-print-directory fuzz-corpus
+	$(Q)SOAK_S=5 SOAK_ARGS="-S 20" bash scripts/soak.sh
 
 # The ABI of libbyteor.so against its record (scripts/abi.sh).
 abi: deps

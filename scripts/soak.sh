@@ -3,8 +3,9 @@
 #
 # `make soak`: every lane across processes on the userspace backing, with a
 # random role SIGKILLed and restarted every ~20 ms, for SOAK_S seconds
-# (default 1800), then the table of tests/soak/soak.c.  Not part of
-# `make check`.  Exit status 1 on any torn, lost or duplicated message, a
+# (default 1800), then the table of tests/soak/soak.c.  `make check` runs
+# a 5 s one (test-all: SOAK_S=5) on the host and a 20 s one on the kernel
+# backing in every test guest.  Exit status 1 on any torn, lost or duplicated message, a
 # stall, or a role that died of anything but the soak's own SIGKILL.
 #
 #   SOAK_S=600 make soak
