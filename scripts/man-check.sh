@@ -12,7 +12,8 @@
 #     own name in man/man3, and the page it leads to names it in NAME (so
 #     whatis and apropos find it too);
 #  3. `make install DESTDIR=...` installs every page under $(mandir), man(1)
-#     finds every function there, and `make uninstall` removes them again.
+#     finds every function and every installed program there, and `make
+#     uninstall` removes them again.
 #
 # Exit 0 when all hold; otherwise each failure is printed and the exit is 1.
 set -euo pipefail
@@ -122,13 +123,20 @@ for s in $syms; do
 		{ err "man -w 3 $s: not found after make install"; continue; }
 	case "$f" in "$mdir"/*) ;; *) err "man -w 3 $s: $f is not the installed page" ;; esac
 done
-for sect in 4 7; do
+for sect in 1 4 7 8; do
 	for p in man/man$sect/*.$sect; do
 		[ -e "$p" ] || continue
 		n=$(basename "$p" ".$sect")
 		man -M "$mdir" -w "$sect" "$n" >/dev/null 2>&1 ||
 			err "man -w $sect $n: not found after make install"
 	done
+done
+# Every program make install puts in bin/ has its page.
+for b in "$tmp"/usr/local/bin/*; do
+	[ -e "$b" ] || continue
+	n=$(basename "$b")
+	man -M "$mdir" -w "$n" >/dev/null 2>&1 ||
+		err "$n is installed but has no man page (man -w $n)"
 done
 # MAN_DISABLE_SECCOMP: man-db's sandbox fails in some containers (CI).
 out=$(MAN_DISABLE_SECCOMP=1 MANWIDTH=80 man -M "$mdir" -P cat 3 byteor_single_ring_send 2>&1) || true
