@@ -56,7 +56,14 @@
 #define MAX_PROD	3	/* producers of a lane */
 #define MAX_CONS	2	/* consumers (subscribers) of a lane */
 #define MAX_ROLES	6
-#define MAX_INC		8192	/* incarnations of one producer */
+/*
+ * Incarnations of one producer the ledgers hold: a 30-minute run with a
+ * kill every ~20 ms may restart one role 180,000 times (8192 once ended the
+ * default `make soak` with its producers refusing to start).  parse()
+ * refuses a -t and -k that could need more.  The arrays live in shared
+ * anonymous memory, touched only as far as the run gets.
+ */
+#define MAX_INC		(1U << 18)
 #define MSG_WORDS	4	/* 32-byte message header */
 #define SLOT		64
 
@@ -319,9 +326,16 @@ static void consumer_start(struct lane *l, struct cons_ledger *c)
 			c->alt[m[0]][m[1]] = m[2] + 1;
 	}
 	c->pend_n = 0;
-	for (p = 0; p < MAX_PROD; p++)
-		for (inc = 0; inc < MAX_INC; inc++)
+	/*
+	 * Incarnations up to the current one: a later one starts after its
+	 * predecessor consumer died, so nobody has taken from it yet.
+	 */
+	for (p = 0; p < MAX_PROD; p++) {
+		uint32_t last = __atomic_load_n(&l->pl->inc[p], __ATOMIC_RELAXED);
+
+		for (inc = 0; inc <= (int)last && inc < (int)MAX_INC; inc++)
 			c->next[p][inc] = c->rel[p][inc];
+	}
 }
 
 /* A documented drop (a journal lap, a fanout re-join): gaps are expected. */
@@ -1287,6 +1301,14 @@ static void parse(int argc, char **argv)
 	}
 	if (cfg.seconds <= 0 || !cfg.kill_ms || cfg.stall_s <= 0)
 		usage(argv[0]);
+	/* Kills come at least kill_ms / 2 apart: the most one role can get. */
+	if (cfg.seconds * 2000.0 / cfg.kill_ms + 2 >= MAX_INC) {
+		fprintf(stderr,
+			"soak: -t %.0f with a kill every ~%u ms may restart one producer %.0f times; the ledger holds %u: a longer -k or a shorter -t\n",
+			cfg.seconds, cfg.kill_ms, cfg.seconds * 2000.0 / cfg.kill_ms,
+			MAX_INC);
+		exit(2);
+	}
 }
 
 int main(int argc, char **argv)
