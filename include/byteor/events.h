@@ -249,6 +249,11 @@ BYTEOR_API void byteor_events_detach(struct byteor_events *e);
  * Waits as the attach's timeout_ns says.  MPSC: the positions are this
  * producer's; publish them soon - the consumer waits for them in order.
  *
+ * The inline data-path calls (claim, publish, peek, release and the span
+ * forms) take the handle attach gave, unchecked: their fast path has no
+ * branch for NULL.  Every other call refuses a NULL handle (-EINVAL; the
+ * accessors return 0).
+ *
  * Return: slots claimed (1..@n; 0 if @n is 0), or -EBADF (not a producer),
  * -EBUSY (previous claim not fully published), -EAGAIN, -ETIMEDOUT, -EPIPE
  * (full and the consumer is gone), -EBADMSG (corrupt shared positions).

@@ -200,6 +200,11 @@ BYTEOR_API void byteor_single_ring_detach(struct byteor_single_ring *r);
  * the payloads, set s[i].len, then byteor_single_ring_publish().  Only one
  * claim may be outstanding.
  *
+ * The inline data-path calls (claim, publish, peek, release and the span
+ * forms) take the handle attach gave, unchecked: their fast path has no
+ * branch for NULL.  Every other call refuses a NULL handle (-EINVAL; the
+ * accessors return 0).
+ *
  * Return: the number of slots claimed (1..@n; 0 if @n is 0), or -EBADF
  * (not a producer), -EBUSY (a previous claim is not fully published),
  * -EAGAIN (full, non-blocking), -ETIMEDOUT, -EPIPE (full and the consumer

@@ -686,6 +686,8 @@ int byteor_events_claim_timed(struct byteor_events *e, struct byteor_slot *s,
 	long long deadline = 0, left = timeout_ns;
 	int ret;
 
+	if (__BYTEOR_UNLIKELY(!e))
+		return -EINVAL;
 	if (__BYTEOR_UNLIKELY(e->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
 	for (;;) {
@@ -732,6 +734,8 @@ int byteor_events_send_timed(struct byteor_events *e, const void *buf,
 	struct byteor_slot s;
 	int ret;
 
+	if (__BYTEOR_UNLIKELY(!e))
+		return -EINVAL;
 	if (__BYTEOR_UNLIKELY(e->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
 	if (__BYTEOR_UNLIKELY(len > ev_geom(e)->slot_size))
@@ -747,6 +751,8 @@ int byteor_events_send_timed(struct byteor_events *e, const void *buf,
 
 int byteor_events_send(struct byteor_events *e, const void *buf, size_t len)
 {
+	if (__BYTEOR_UNLIKELY(!e))
+		return -EINVAL;
 	return byteor_events_send_timed(e, buf, len, e->timeout_ns);
 }
 
@@ -774,6 +780,8 @@ int byteor_events_peek_timed(struct byteor_events *e, struct byteor_slot *s,
 	long long deadline = 0, left = timeout_ns;
 	int ret;
 
+	if (__BYTEOR_UNLIKELY(!e))
+		return -EINVAL;
 	if (__BYTEOR_UNLIKELY(e->role != BYTEOR_ROLE_CONSUMER))
 		return -EBADF;
 	for (;;) {
@@ -831,6 +839,8 @@ int byteor_events_recv_timed(struct byteor_events *e, void *buf, size_t cap,
 
 int byteor_events_recv(struct byteor_events *e, void *buf, size_t cap)
 {
+	if (__BYTEOR_UNLIKELY(!e))
+		return -EINVAL;
 	return byteor_events_recv_timed(e, buf, cap, e->timeout_ns);
 }
 
@@ -929,27 +939,28 @@ int byteor_events_peer_alive(const struct byteor_events *e)
 	return ev_any_producer_alive(e);
 }
 
+/* The accessors: 0 for a NULL handle, like the other lanes'. */
 unsigned int byteor_events_queues(const struct byteor_events *e)
 {
-	return ev_geom(e)->queues;
+	return e ? ev_geom(e)->queues : 0;
 }
 
 unsigned int byteor_events_slot_size(const struct byteor_events *e)
 {
-	return ev_geom(e)->slot_size;
+	return e ? ev_geom(e)->slot_size : 0;
 }
 
 unsigned int byteor_events_capacity(const struct byteor_events *e)
 {
-	return ev_geom(e)->capacity;
+	return e ? ev_geom(e)->capacity : 0;
 }
 
 unsigned int byteor_events_queue(const struct byteor_events *e)
 {
-	return e->queue;
+	return e ? e->queue : 0;
 }
 
 unsigned int byteor_events_producer_index(const struct byteor_events *e)
 {
-	return e->mpsc && e->role == BYTEOR_ROLE_PRODUCER ? e->q.m.p : 0;
+	return e && e->mpsc && e->role == BYTEOR_ROLE_PRODUCER ? e->q.m.p : 0;
 }

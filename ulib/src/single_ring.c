@@ -298,6 +298,8 @@ int byteor_single_ring_claim_timed(struct byteor_single_ring *r,
 	long long deadline = 0, left = timeout_ns;
 	int ret;
 
+	if (__BYTEOR_UNLIKELY(!r))
+		return -EINVAL;
 	if (__BYTEOR_UNLIKELY(r->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
 	for (;;) {
@@ -360,6 +362,8 @@ int byteor_single_ring_send_timed(struct byteor_single_ring *r,
 	struct byteor_slot s;
 	int ret;
 
+	if (__BYTEOR_UNLIKELY(!r))
+		return -EINVAL;
 	if (__BYTEOR_UNLIKELY(r->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
 	if (__BYTEOR_UNLIKELY(len > r->q.slot_size))
@@ -379,6 +383,8 @@ int byteor_single_ring_send_timed(struct byteor_single_ring *r,
 int byteor_single_ring_send(struct byteor_single_ring *r, const void *buf,
 			    size_t len)
 {
+	if (__BYTEOR_UNLIKELY(!r))
+		return -EINVAL;
 	return byteor_single_ring_send_timed(r, buf, len, r->timeout_ns);
 }
 
@@ -393,6 +399,8 @@ int byteor_single_ring_peek_timed(struct byteor_single_ring *r,
 	long long deadline = 0, left = timeout_ns;
 	int ret;
 
+	if (__BYTEOR_UNLIKELY(!r))
+		return -EINVAL;
 	if (__BYTEOR_UNLIKELY(r->role != BYTEOR_ROLE_CONSUMER))
 		return -EBADF;
 	for (;;) {
@@ -467,6 +475,8 @@ int byteor_single_ring_recv_timed(struct byteor_single_ring *r, void *buf,
 
 int byteor_single_ring_recv(struct byteor_single_ring *r, void *buf, size_t cap)
 {
+	if (__BYTEOR_UNLIKELY(!r))
+		return -EINVAL;
 	return byteor_single_ring_recv_timed(r, buf, cap, r->timeout_ns);
 }
 
@@ -543,12 +553,13 @@ int byteor_single_ring_peer_alive(const struct byteor_single_ring *r)
 	return ring_peer_alive(r);
 }
 
+/* The accessors: 0 for a NULL handle, like the other lanes'. */
 unsigned int byteor_single_ring_slot_size(const struct byteor_single_ring *r)
 {
-	return r->q.slot_size;
+	return r ? r->q.slot_size : 0;
 }
 
 unsigned int byteor_single_ring_capacity(const struct byteor_single_ring *r)
 {
-	return (unsigned int)r->q.cap;
+	return r ? (unsigned int)r->q.cap : 0;
 }
