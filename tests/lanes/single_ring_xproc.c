@@ -14,6 +14,11 @@
  * geometry the region does not have is refused by the kernel (-EBADMSG,
  * counted), a wrong kind is -EPROTO.
  */
+#include <stddef.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/syscall.h>
 #include "lanes_env.h"
 
 #define SLOT		64
@@ -603,6 +608,114 @@ TEST_F(xring, role_claims_are_released_by_sigkill)
 	EXPECT_EQ(getpid(), snap.consumer_pid);
 	byteor_single_ring_detach(tx);
 	byteor_single_ring_detach(rx);
+	byteor_single_ring_detach(obs);
+}
+
+/*
+ * From here on this process may make no system call but exit: any other
+ * kills it (SIGSYS), so exiting normally proves there was none.  Under a
+ * sanitizer, whose runtime makes calls of its own (its allocator maps
+ * memory), only the calls a wake-up would make are refused: futex and
+ * io_uring_enter.
+ */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define XP_DENY		SECCOMP_RET_ALLOW	/* what is not listed */
+#define XP_LISTED	SECCOMP_RET_KILL_PROCESS
+#define XP_NR1		SYS_futex
+#define XP_NR2		SYS_io_uring_enter
+#else
+#define XP_DENY		SECCOMP_RET_KILL_PROCESS
+#define XP_LISTED	SECCOMP_RET_ALLOW
+#define XP_NR1		SYS_exit
+#define XP_NR2		SYS_exit_group
+#endif
+static int only_exit_from_here_on(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, XP_NR1, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, XP_NR2, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, XP_DENY),
+		BPF_STMT(BPF_RET | BPF_K, XP_LISTED),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -errno;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) ? -errno : 0;
+}
+
+/*
+ * A consumer killed while parked: after one publish (the liveness check
+ * that frees its waiter slot) the producer's publishes make no system
+ * call at all - no FUTEX_WAKE for a waiter that is gone - on either
+ * backing.  The publisher is a child under a seccomp filter that allows
+ * only exit: it exits normally only if none of its CAP - 2 inline
+ * publishes entered the kernel.
+ */
+TEST_F(xring, publishes_make_no_syscall_after_a_parked_consumer_is_killed)
+{
+	struct byteor_single_ring_snapshot snap;
+	struct byteor_single_ring *tx, *obs;
+	unsigned char buf[SLOT];
+	long long end;
+	pid_t c, p;
+	int n;
+
+	c = le_fork(&self->env);
+	ASSERT_LE(0, c);
+	if (!c) {
+		struct byteor_single_ring *rx = xp_attach(&self->env, self->name,
+							  BYTEOR_ROLE_CONSUMER, 0);
+		struct byteor_slot s;
+
+		/* Nothing comes: past the spin and yield stages, parked. */
+		n = byteor_single_ring_peek_timed(rx, &s, 1, -1);
+		LE_DIE(3, "a parked peek returned %d", n);
+	}
+	obs = xp_attach(&self->env, self->name, BYTEOR_ROLE_OBSERVER, 0);
+	end = le_now_ns() + 10000000000LL;
+	do {
+		ASSERT_EQ(0, byteor_single_ring_snapshot(obs, &snap));
+		if (snap.consumer_waiters)
+			break;
+		usleep(1000);
+	} while (le_now_ns() < end);
+	ASSERT_EQ(1U, snap.consumer_waiters) TH_LOG("the consumer never parked");
+	usleep(20000);	/* past its re-check, into the futex wait */
+	ASSERT_EQ(0, kill(c, SIGKILL));
+	EXPECT_EQ(128 + SIGKILL, le_wait(&self->env, c));
+
+	p = le_fork(&self->env);
+	ASSERT_LE(0, p);
+	if (!p) {
+		struct byteor_slot s;
+		int i;
+
+		tx = xp_attach(&self->env, self->name, BYTEOR_ROLE_PRODUCER, 0);
+		/* The liveness check: the dead waiter's slot is freed. */
+		n = lp_fill(buf, 0, 0, SLOT);
+		if (byteor_single_ring_send(tx, buf, n))
+			LE_DIE(3, "the first send failed");
+		if (only_exit_from_here_on())
+			LE_DIE(4, "seccomp: %s", strerror(errno));
+		for (i = 1; i < CAP - 1; i++) {
+			if (byteor_single_ring_claim(tx, &s, 1) != 1)
+				syscall(SYS_exit_group, 5);
+			s.len = lp_fill(s.data, 0, i, SLOT);
+			byteor_single_ring_publish(tx, &s, 1);
+		}
+		syscall(SYS_exit_group, 0);
+	}
+	n = le_wait(&self->env, p);
+	EXPECT_EQ(0, n) TH_LOG("publisher status %d (%d: %s): a publish entered the kernel after the liveness check",
+			       n, n - 128, n > 128 ? strsignal(n - 128) : "exit");
+	ASSERT_EQ(0, byteor_single_ring_snapshot(obs, &snap));
+	EXPECT_EQ(0U, snap.consumer_waiters);
+	EXPECT_EQ((__u64)CAP - 1, snap.producer_pos - snap.consumer_pos);
 	byteor_single_ring_detach(obs);
 }
 
