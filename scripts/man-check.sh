@@ -72,7 +72,7 @@ done
 syms=$(perl -0777 -ne '
 	s{/\*.*?\*/}{}gs;
 	while (/\bBYTEOR_API\b[^;{(]*?\b(_*byteor_\w+)\s*[;(\[]/g) { print "$1\n" }
-	while (/\bstatic\s+inline\b[^;{(]*?\b(byteor_\w+)\s*\(/g) { print "$1\n" }
+	while (/\b(?:static\s+inline|__BYTEOR_HOT)\b[^;{(]*?\b(byteor_\w+)\s*\(/g) { print "$1\n" }
 ' include/byteor/*.h | sort -u)
 [ -n "$syms" ] || err "no BYTEOR_API function found in include/byteor/*.h"
 

@@ -260,8 +260,8 @@ BYTEOR_API void byteor_events_detach(struct byteor_events *e);
  */
 BYTEOR_API int __byteor_events_claim(struct byteor_events *e,
 				     struct byteor_slot *s, unsigned int n);
-static inline int byteor_events_claim(struct byteor_events *e,
-				      struct byteor_slot *s, unsigned int n)
+__BYTEOR_HOT int byteor_events_claim(struct byteor_events *e,
+				     struct byteor_slot *s, unsigned int n)
 {
 	int k = __byteor_spsc_try_claim((struct __byteor_spsc *)e, s, n);
 
@@ -283,9 +283,9 @@ BYTEOR_API int byteor_events_claim_timed(struct byteor_events *e,
 BYTEOR_API int __byteor_events_publish(struct byteor_events *e,
 				       const struct byteor_slot *s,
 				       unsigned int n);
-static inline int byteor_events_publish(struct byteor_events *e,
-					const struct byteor_slot *s,
-					unsigned int n)
+__BYTEOR_HOT int byteor_events_publish(struct byteor_events *e,
+				       const struct byteor_slot *s,
+				       unsigned int n)
 {
 	struct __byteor_spsc *q = (struct __byteor_spsc *)e;
 
@@ -310,8 +310,8 @@ static inline int byteor_events_publish(struct byteor_events *e,
  */
 BYTEOR_API int __byteor_events_peek(struct byteor_events *e,
 				    struct byteor_slot *s, unsigned int n);
-static inline int byteor_events_peek(struct byteor_events *e,
-				     struct byteor_slot *s, unsigned int n)
+__BYTEOR_HOT int byteor_events_peek(struct byteor_events *e,
+				    struct byteor_slot *s, unsigned int n)
 {
 	int k = __byteor_spsc_try_peek((struct __byteor_spsc *)e, s, n);
 
@@ -330,8 +330,8 @@ BYTEOR_API int byteor_events_peek_timed(struct byteor_events *e,
  */
 BYTEOR_API int __byteor_events_release(struct byteor_events *e,
 				       unsigned int n);
-static inline int byteor_events_release(struct byteor_events *e,
-					unsigned int n)
+__BYTEOR_HOT int byteor_events_release(struct byteor_events *e,
+				       unsigned int n)
 {
 	struct __byteor_spsc *q = (struct __byteor_spsc *)e;
 

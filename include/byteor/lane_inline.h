@@ -35,6 +35,14 @@
 extern "C" {
 #endif
 
+/*
+ * The hot paths are inlined whatever the compiler's size heuristics say:
+ * at -O2 GCC made local out-of-line clones of claim and peek (a call, a
+ * return and the slot descriptor through memory per message: 65 of the
+ * ring's 137 instructions per message, docs/bench-ipm-gap.md).
+ */
+#define __BYTEOR_HOT	static inline __attribute__((__always_inline__))
+
 #ifndef BYTEOR_SLOT_DEFINED
 #define BYTEOR_SLOT_DEFINED
 /*
@@ -70,8 +78,8 @@ struct byteor_span {
 };
 
 /* Payload of slot @i of span @sp (@i < sp->count). */
-static inline void *byteor_span_at(const struct byteor_span *sp,
-				   unsigned int i)
+__BYTEOR_HOT void *byteor_span_at(const struct byteor_span *sp,
+				  unsigned int i)
 {
 	return sp->data + (size_t)i * sp->stride;
 }
@@ -81,8 +89,8 @@ static inline void *byteor_span_at(const struct byteor_span *sp,
  * clamped to slot_size (the peek checked it; a peer rewriting it since
  * cannot make it an overrun); slot_size in a fixed-size ring.
  */
-static inline __u32 byteor_span_len(const struct byteor_span *sp,
-				    unsigned int i)
+__BYTEOR_HOT __u32 byteor_span_len(const struct byteor_span *sp,
+				   unsigned int i)
 {
 	__u32 len;
 
@@ -156,7 +164,7 @@ struct __byteor_spsc {
  * with -Werror=tsan); it cannot see the other process anyway, so under
  * TSAN the same instruction is emitted by hand.
  */
-static inline void __byteor_full_fence(void)
+__BYTEOR_HOT void __byteor_full_fence(void)
 {
 #if defined(__SANITIZE_THREAD__) && defined(__x86_64__)
 	__asm__ __volatile__("mfence" ::: "memory");
@@ -182,7 +190,7 @@ BYTEOR_API void __byteor_notify_wake(__u32 *waiters);
  * no system call, no locked instruction.  The ordering argument is in
  * ulib/src/wait_pvt.h, __byteor_ec_notify(), which this is.
  */
-static inline void __byteor_notify(__u32 *waiters)
+__BYTEOR_HOT void __byteor_notify(__u32 *waiters)
 {
 	if (__BYTEOR_UNLIKELY(__atomic_load_n(&__byteor_notify_full_fence,
 					      __ATOMIC_RELAXED)))
@@ -194,8 +202,8 @@ static inline void __byteor_notify(__u32 *waiters)
 }
 
 /* Slot header of slot @pos: the SPSC header is the payload length (u32). */
-static inline unsigned char *__byteor_spsc_slot(const struct __byteor_spsc *q,
-						__u64 pos)
+__BYTEOR_HOT unsigned char *__byteor_spsc_slot(const struct __byteor_spsc *q,
+					       __u64 pos)
 {
 	return q->ring + (pos & q->mask) * q->stride;
 }
@@ -221,22 +229,22 @@ static inline unsigned char *__byteor_spsc_slot(const struct __byteor_spsc *q,
  * scribbled tag can make a slot look published early: its length is still
  * checked, so the worst case is garbage, never an overrun.
  */
-static inline __u32 *__byteor_spsc_tag_word(const struct __byteor_spsc *q,
-					    __u64 pos)
+__BYTEOR_HOT __u32 *__byteor_spsc_tag_word(const struct __byteor_spsc *q,
+					   __u64 pos)
 {
 	return (__u32 *)(__byteor_spsc_slot(q, pos) + 4);
 }
 
-static inline __u32 __byteor_spsc_tag(const struct __byteor_spsc *q,
-				      __u64 pos)
+__BYTEOR_HOT __u32 __byteor_spsc_tag(const struct __byteor_spsc *q,
+				     __u64 pos)
 {
 	/* Bit 31: never 0, and no extra instruction over the old "+ 1". */
 	return (__u32)(pos >> q->shift) | 0x80000000U;
 }
 
 /* Is slot @pos published, by its tag?  (Rings with headers only.) */
-static inline int __byteor_spsc_tagged(const struct __byteor_spsc *q,
-				       __u64 pos)
+__BYTEOR_HOT int __byteor_spsc_tagged(const struct __byteor_spsc *q,
+				      __u64 pos)
 {
 	/* Acquire: pairs with the producer's release store of the tag. */
 	return __atomic_load_n(__byteor_spsc_tag_word(q, pos),
@@ -249,9 +257,9 @@ static inline int __byteor_spsc_tagged(const struct __byteor_spsc *q,
  * anyway, so a publish of full slots (s == NULL) stores nothing per slot.
  * The consumer cannot look before the publish's release store.
  */
-static inline unsigned int __byteor_spsc_fill(struct __byteor_spsc *q,
-					      struct byteor_slot *s,
-					      unsigned int k)
+__BYTEOR_HOT unsigned int __byteor_spsc_fill(struct __byteor_spsc *q,
+					     struct byteor_slot *s,
+					     unsigned int k)
 {
 	/*
 	 * Locals: the stores into s[] could alias q's fields as far as the
@@ -291,9 +299,9 @@ static inline unsigned int __byteor_spsc_fill(struct __byteor_spsc *q,
  * and a length above slot_size ends the batch before that slot.
  * Return: slots described; 0 if the first one is corrupt.
  */
-static inline unsigned int __byteor_spsc_read(const struct __byteor_spsc *q,
-					      struct byteor_slot *s,
-					      unsigned int k)
+__BYTEOR_HOT unsigned int __byteor_spsc_read(const struct __byteor_spsc *q,
+					     struct byteor_slot *s,
+					     unsigned int k)
 {
 	unsigned char *const ring = q->ring;	/* locals: see _fill() */
 	const __u32 hdr = q->hdr, size = q->slot_size, stride = q->stride;
@@ -332,7 +340,7 @@ static inline unsigned int __byteor_spsc_read(const struct __byteor_spsc *q,
  * the out-of-line path, which waits or heals.  Saves a polling loop the
  * call.
  */
-static inline int __byteor_spsc_idle(const struct __byteor_spsc *q)
+__BYTEOR_HOT int __byteor_spsc_idle(const struct __byteor_spsc *q)
 {
 	if ((q->fast & __BYTEOR_FAST_NOWAIT) &&
 	    __BYTEOR_LIKELY(__atomic_load_n(q->mine, __ATOMIC_RELAXED) == q->pos))
@@ -347,8 +355,8 @@ static inline int __byteor_spsc_idle(const struct __byteor_spsc *q)
  * Return: slots (1..@n), -EAGAIN (full, non-blocking handle), or 0: take
  * the out-of-line path.
  */
-static inline int __byteor_spsc_try_room(struct __byteor_spsc *q,
-					 unsigned int n)
+__BYTEOR_HOT int __byteor_spsc_try_room(struct __byteor_spsc *q,
+					unsigned int n)
 {
 	__u64 room, t;
 
@@ -378,8 +386,8 @@ static inline int __byteor_spsc_try_room(struct __byteor_spsc *q,
  * __byteor_spsc_try_claim() - the inline claim: up to @n slots as
  * descriptors.  Return: as __byteor_spsc_try_room().
  */
-static inline int __byteor_spsc_try_claim(struct __byteor_spsc *q,
-					  struct byteor_slot *s, unsigned int n)
+__BYTEOR_HOT int __byteor_spsc_try_claim(struct __byteor_spsc *q,
+					 struct byteor_slot *s, unsigned int n)
 {
 	int k = __byteor_spsc_try_room(q, n);
 
@@ -387,9 +395,9 @@ static inline int __byteor_spsc_try_claim(struct __byteor_spsc *q,
 }
 
 /* Describe @k adjacent slots from slot address @p on as span @sp. */
-static inline void __byteor_span_set(struct byteor_span *sp,
-				     const struct __byteor_spsc *q,
-				     unsigned char *p, unsigned int k)
+__BYTEOR_HOT void __byteor_span_set(struct byteor_span *sp,
+				    const struct __byteor_spsc *q,
+				    unsigned char *p, unsigned int k)
 {
 	sp->data = p + q->hdr;
 	sp->stride = q->stride;
@@ -399,8 +407,8 @@ static inline void __byteor_span_set(struct byteor_span *sp,
 }
 
 /* Slots from q->pos on before the ring wraps, at most @k. */
-static inline unsigned int __byteor_spsc_contig(const struct __byteor_spsc *q,
-						unsigned int k)
+__BYTEOR_HOT unsigned int __byteor_spsc_contig(const struct __byteor_spsc *q,
+					       unsigned int k)
 {
 	__u64 left = q->cap - (q->pos & q->mask);
 
@@ -413,9 +421,9 @@ static inline unsigned int __byteor_spsc_contig(const struct __byteor_spsc *q,
  * end), described by one struct byteor_span.  Headers get slot_size, as
  * in a descriptor claim.  Return: as __byteor_spsc_try_room().
  */
-static inline int __byteor_spsc_try_claim_span(struct __byteor_spsc *q,
-					       struct byteor_span *sp,
-					       unsigned int n)
+__BYTEOR_HOT int __byteor_spsc_try_claim_span(struct __byteor_spsc *q,
+					      struct byteor_span *sp,
+					      unsigned int n)
 {
 	int k = __byteor_spsc_try_room(q, n);
 	unsigned char *p;
@@ -439,9 +447,9 @@ static inline int __byteor_spsc_try_claim_span(struct __byteor_spsc *q,
  * release store, then notify.  Any end's publish (inline or not) is this.
  * Return: @n, or -EINVAL (@n above the claim, a len above slot_size).
  */
-static inline int __byteor_spsc_publish(struct __byteor_spsc *q,
-					const struct byteor_slot *s,
-					unsigned int n)
+__BYTEOR_HOT int __byteor_spsc_publish(struct __byteor_spsc *q,
+				       const struct byteor_slot *s,
+				       unsigned int n)
 {
 	unsigned int i;
 
@@ -498,8 +506,8 @@ static inline int __byteor_spsc_publish(struct __byteor_spsc *q,
  * Return: slots (1..@n), -EAGAIN (empty, non-blocking handle), or 0: take
  * the out-of-line path.
  */
-static inline int __byteor_spsc_try_avail(struct __byteor_spsc *q,
-					  unsigned int n)
+__BYTEOR_HOT int __byteor_spsc_try_avail(struct __byteor_spsc *q,
+					 unsigned int n)
 {
 	__u64 avail, h;
 
@@ -547,8 +555,8 @@ static inline int __byteor_spsc_try_avail(struct __byteor_spsc *q,
  * descriptors, the first one's length sane.  Return: as
  * __byteor_spsc_try_avail().
  */
-static inline int __byteor_spsc_try_peek(struct __byteor_spsc *q,
-					 struct byteor_slot *s, unsigned int n)
+__BYTEOR_HOT int __byteor_spsc_try_peek(struct __byteor_spsc *q,
+					struct byteor_slot *s, unsigned int n)
 {
 	int k = __byteor_spsc_try_avail(q, n);
 
@@ -561,9 +569,9 @@ static inline int __byteor_spsc_try_peek(struct __byteor_spsc *q,
  * ends before a corrupt one; a corrupt first one goes out of line, which
  * says -EBADMSG).  Return: as __byteor_spsc_try_avail().
  */
-static inline int __byteor_spsc_try_peek_span(struct __byteor_spsc *q,
-					      struct byteor_span *sp,
-					      unsigned int n)
+__BYTEOR_HOT int __byteor_spsc_try_peek_span(struct __byteor_spsc *q,
+					     struct byteor_span *sp,
+					     unsigned int n)
 {
 	int k = __byteor_spsc_try_avail(q, n);
 	unsigned char *p;
@@ -589,8 +597,8 @@ static inline int __byteor_spsc_try_peek_span(struct __byteor_spsc *q,
  * then notify.  Any end's release (inline or not) is this.
  * Return: @n, or -EINVAL (more than known published).
  */
-static inline int __byteor_spsc_release(struct __byteor_spsc *q,
-					unsigned int n)
+__BYTEOR_HOT int __byteor_spsc_release(struct __byteor_spsc *q,
+				       unsigned int n)
 {
 	if (__BYTEOR_UNLIKELY(n > q->peer - q->pos))
 		return -EINVAL;

@@ -213,8 +213,8 @@ BYTEOR_API void byteor_single_ring_detach(struct byteor_single_ring *r);
  */
 BYTEOR_API int __byteor_single_ring_claim(struct byteor_single_ring *r,
 					  struct byteor_slot *s, unsigned int n);
-static inline int byteor_single_ring_claim(struct byteor_single_ring *r,
-					   struct byteor_slot *s, unsigned int n)
+__BYTEOR_HOT int byteor_single_ring_claim(struct byteor_single_ring *r,
+					  struct byteor_slot *s, unsigned int n)
 {
 	int k = __byteor_spsc_try_claim((struct __byteor_spsc *)r, s, n);
 
@@ -244,9 +244,9 @@ BYTEOR_API int byteor_single_ring_claim_timed(struct byteor_single_ring *r,
 BYTEOR_API int __byteor_single_ring_publish(struct byteor_single_ring *r,
 					    const struct byteor_slot *s,
 					    unsigned int n);
-static inline int byteor_single_ring_publish(struct byteor_single_ring *r,
-					     const struct byteor_slot *s,
-					     unsigned int n)
+__BYTEOR_HOT int byteor_single_ring_publish(struct byteor_single_ring *r,
+					    const struct byteor_slot *s,
+					    unsigned int n)
 {
 	struct __byteor_spsc *q = (struct __byteor_spsc *)r;
 
@@ -274,8 +274,8 @@ static inline int byteor_single_ring_publish(struct byteor_single_ring *r,
  */
 BYTEOR_API int __byteor_single_ring_peek(struct byteor_single_ring *r,
 					 struct byteor_slot *s, unsigned int n);
-static inline int byteor_single_ring_peek(struct byteor_single_ring *r,
-					  struct byteor_slot *s, unsigned int n)
+__BYTEOR_HOT int byteor_single_ring_peek(struct byteor_single_ring *r,
+					 struct byteor_slot *s, unsigned int n)
 {
 	int k = __byteor_spsc_try_peek((struct __byteor_spsc *)r, s, n);
 
@@ -297,8 +297,8 @@ BYTEOR_API int byteor_single_ring_peek_timed(struct byteor_single_ring *r,
  */
 BYTEOR_API int __byteor_single_ring_release(struct byteor_single_ring *r,
 					    unsigned int n);
-static inline int byteor_single_ring_release(struct byteor_single_ring *r,
-					     unsigned int n)
+__BYTEOR_HOT int byteor_single_ring_release(struct byteor_single_ring *r,
+					    unsigned int n)
 {
 	struct __byteor_spsc *q = (struct __byteor_spsc *)r;
 
@@ -325,9 +325,9 @@ static inline int byteor_single_ring_release(struct byteor_single_ring *r,
 BYTEOR_API int __byteor_single_ring_claim_span(struct byteor_single_ring *r,
 					       struct byteor_span *sp,
 					       unsigned int n);
-static inline int byteor_single_ring_claim_span(struct byteor_single_ring *r,
-						struct byteor_span *sp,
-						unsigned int n)
+__BYTEOR_HOT int byteor_single_ring_claim_span(struct byteor_single_ring *r,
+					       struct byteor_span *sp,
+					       unsigned int n)
 {
 	int k = __byteor_spsc_try_claim_span((struct __byteor_spsc *)r, sp, n);
 
@@ -352,9 +352,9 @@ static inline int byteor_single_ring_claim_span(struct byteor_single_ring *r,
 BYTEOR_API int __byteor_single_ring_peek_span(struct byteor_single_ring *r,
 					      struct byteor_span *sp,
 					      unsigned int n);
-static inline int byteor_single_ring_peek_span(struct byteor_single_ring *r,
-					       struct byteor_span *sp,
-					       unsigned int n)
+__BYTEOR_HOT int byteor_single_ring_peek_span(struct byteor_single_ring *r,
+					      struct byteor_span *sp,
+					      unsigned int n)
 {
 	int k = __byteor_spsc_try_peek_span((struct __byteor_spsc *)r, sp, n);
 
