@@ -700,8 +700,11 @@ TEST_F(xring, publishes_make_no_syscall_after_a_parked_consumer_is_killed)
 		n = lp_fill(buf, 0, 0, SLOT);
 		if (byteor_single_ring_send(tx, buf, n))
 			LE_DIE(3, "the first send failed");
-		if (only_exit_from_here_on())
-			LE_DIE(4, "seccomp: %s", strerror(errno));
+		n = only_exit_from_here_on();
+		if (n == -ENOSYS || n == -EINVAL)
+			_exit(7);	/* no seccomp filter in this kernel */
+		if (n)
+			LE_DIE(4, "seccomp: %s", strerror(-n));
 		for (i = 1; i < CAP - 1; i++) {
 			if (byteor_single_ring_claim(tx, &s, 1) != 1)
 				syscall(SYS_exit_group, 5);
@@ -711,6 +714,10 @@ TEST_F(xring, publishes_make_no_syscall_after_a_parked_consumer_is_killed)
 		syscall(SYS_exit_group, 0);
 	}
 	n = le_wait(&self->env, p);
+	if (n == 7) {
+		byteor_single_ring_detach(obs);
+		SKIP(return, "this kernel has no seccomp filter (CONFIG_SECCOMP_FILTER) to count system calls with");
+	}
 	EXPECT_EQ(0, n) TH_LOG("publisher status %d (%d: %s): a publish entered the kernel after the liveness check",
 			       n, n - 128, n > 128 ? strsignal(n - 128) : "exit");
 	ASSERT_EQ(0, byteor_single_ring_snapshot(obs, &snap));
