@@ -1169,6 +1169,15 @@ static uint64_t lane_progress(const struct lane *l)
 	return lane_sum(l, offsetof(struct cons_ledger, progress));
 }
 
+/* The lane made progress: each role's calls from here on are "while quiet". */
+static void mark_quiet(struct lane *l)
+{
+	int r;
+
+	for (r = 0; r < l->nroles; r++)
+		l->calls_at_quiet[r] = l->rs[r].calls;
+}
+
 static const char *role_name(const struct lane *l, const struct role *r)
 {
 	if (r->kind == ROLE_PROD)
@@ -1421,8 +1430,7 @@ int main(int argc, char **argv)
 		respawn(l, true);
 		last = lane_progress(l);
 		quiet = now_s();
-		for (r = 0; r < l->nroles; r++)
-			l->calls_at_quiet[r] = l->rs[r].calls;
+		mark_quiet(l);
 		/*
 		 * Done when every consumer has everything published (but
 		 * what a documented drop took), or after the stall time (-S)
@@ -1440,8 +1448,7 @@ int main(int argc, char **argv)
 			if (lane_progress(l) != last) {
 				last = lane_progress(l);
 				quiet = now_s();
-				for (r = 0; r < l->nroles; r++)
-					l->calls_at_quiet[r] = l->rs[r].calls;
+				mark_quiet(l);
 			}
 		}
 		if (!caught_up(l))
