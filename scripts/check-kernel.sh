@@ -129,6 +129,11 @@ if [ -z "${BYTEOR_TESTS_DIR:-}" ]; then
 		c=$(basename "$c" _xproc.c)
 		progs+=("lanes_$c")
 	done
+	# The crash-point tests shared with the host: tests/crash/<name>.c is
+	# the guest program crash_<name>.
+	for c in "$top"/tests/crash/*.c; do
+		[ -e "$c" ] && progs+=("crash_$(basename "$c" .c)")
+	done
 fi
 # Name order, as the glob gave (zz_module_unload_root stays last).
 mapfile -t progs < <(printf '%s\n' "${progs[@]}" | sort)
@@ -140,6 +145,11 @@ say "building libbyteor into $BUILD/ulib"
 quiet "$shared/ulib-build.log" make --no-print-directory -C "$top/ulib" \
 	BUILD="$BUILD" ${V:+V=$V} lib ||
 	tail -n 30 "$shared/ulib-build.log" >&2
+# The crash-point programs (crash_*) link its crash-point build.
+say "building libbyteor with crash points into $BUILD/ulib-crashpoints"
+quiet "$shared/ulib-crashpoints-build.log" make --no-print-directory -C "$top/ulib" \
+	BUILD="$BUILD" SAN=crashpoints ${V:+V=$V} lib ||
+	tail -n 30 "$shared/ulib-crashpoints-build.log" >&2
 
 # One make per program: a program that does not build fails alone (counted
 # once, in the summary) and the others still run.
@@ -150,7 +160,8 @@ built=()
 for p in "${progs[@]}"; do
 	if quiet "$shared/tests-build-$p.log" \
 		make --no-print-directory -C "$tests_src" -f "$top/tests/kernel/Makefile" \
-			OUTPUT="$tests_out" BYTEOR_ULIB="$BUILD/ulib" ${V:+V=$V} \
+			OUTPUT="$tests_out" BYTEOR_ULIB="$BUILD/ulib" \
+			BYTEOR_CRASH_ULIB="$BUILD/ulib-crashpoints" ${V:+V=$V} \
 			"$tests_out/$p"; then
 		built+=("$p")
 	else

@@ -6,8 +6,7 @@
  * on after SIGCONT, other names and unarmed processes run through, and the
  * environment arms a child as the recovery tests arm their roles.
  */
-#include "kselftest_harness.h"
-#include "host_test.h"
+#include "crash_env.h"
 #include <byteor/crashpoint.h>
 
 /* Hit "t.point" @hits times in a child armed as given; its wait status. */

@@ -14,8 +14,7 @@
  * producer) in a child.
  */
 #include <signal.h>
-#include "kselftest_harness.h"
-#include "host_test.h"
+#include "crash_env.h"
 #include "single_ring_test.h"
 #include <byteor/crashpoint.h>
 #include <byteor/fanout.h>

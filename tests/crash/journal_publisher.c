@@ -12,8 +12,7 @@
  * parent drains the subscriber after each run.
  */
 #include <signal.h>
-#include "kselftest_harness.h"
-#include "host_test.h"
+#include "crash_env.h"
 #include "single_ring_test.h"
 #include <byteor/crashpoint.h>
 #include <byteor/journal.h>

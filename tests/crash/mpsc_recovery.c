@@ -16,8 +16,7 @@
  *  - the replacement producer gets the dead one's slot and sends at once;
  *  - no stall: every role finishes within bounded time.
  */
-#include "kselftest_harness.h"
-#include "host_test.h"
+#include "crash_env.h"
 #include "single_ring_test.h"
 #include <byteor/crashpoint.h>
 

@@ -10,8 +10,7 @@
  * follows the cursor in its place, until stage 0 comes back.
  */
 #include <signal.h>
-#include "kselftest_harness.h"
-#include "host_test.h"
+#include "crash_env.h"
 #include "single_ring_test.h"
 #include "sequenced_slots_test.h"
 #include <byteor/crashpoint.h>

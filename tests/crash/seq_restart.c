@@ -19,8 +19,7 @@
  */
 #include <signal.h>
 #include <sys/mman.h>
-#include "kselftest_harness.h"
-#include "host_test.h"
+#include "crash_env.h"
 #include "single_ring_test.h"
 #include "sequenced_slots_test.h"
 #include <byteor/crashpoint.h>

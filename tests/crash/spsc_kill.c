@@ -20,8 +20,7 @@
  * A stop test also covers the window where a resumed producer reads the
  * consumer's position while a new consumer attaches.
  */
-#include "kselftest_harness.h"
-#include "host_test.h"
+#include "crash_env.h"
 #include "single_ring_test.h"
 #include "single_ring_lane.h"
 #include <stdatomic.h>

@@ -34,6 +34,7 @@
 #include <sys/wait.h>
 #include <byteor/region.h>
 #include "internal.h"
+#include "../common/test_proc.h"
 
 #define HT_PATH		256
 
@@ -194,15 +195,23 @@ static inline void ht_dir_teardown(struct ht_dir *d)
 	d->ready = false;
 }
 
-static inline struct byteor_geometry ht_geom(__u32 slot, __u32 cap,
-					     __u32 queues, __u32 producers)
-{
-	struct byteor_geometry g = {
-		.slot_size = slot, .capacity = cap,
-		.queues = queues, .producers = producers,
-	};
+/*
+ * The backing of these tests, and a region's name and directory as the
+ * options want them.  tests/crash/crash_env.h defines the same three for
+ * the kernel backing, so helpers shared with the crash tests
+ * (single_ring_test.h, sequenced_slots_test.h) serve both.
+ */
+#define HT_BACKING	BYTEOR_BACKING_USER
 
-	return g;
+static inline const char *ht_rname(const char *dir, const char *name)
+{
+	(void)dir;
+	return name;
+}
+
+static inline const char *ht_rdir(const char *dir)
+{
+	return dir;
 }
 
 /* Create region @name of @kind in @dir. */
@@ -271,33 +280,6 @@ static inline int ht_scribble(const char *dir, const char *name, off_t off,
 	memcpy((char *)p + off, data, len);
 	munmap(p, BYTEOR_REGION_ALIGN);
 	return 0;
-}
-
-/* Wait for @pid; return its wait status, or -1. */
-static inline int ht_wait(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return status;
-}
-
-/* A pipe-based one-shot signal between a parent and a forked child. */
-static inline void ht_signal(int fd)
-{
-	char c = 1;
-
-	if (write(fd, &c, 1) != 1)
-		_exit(99);
-}
-
-static inline int ht_await(int fd)
-{
-	char c;
-
-	return read(fd, &c, 1) == 1 ? 0 : -1;
 }
 
 /* Run a shell command line; return its exit status (or 128 + signal). */

@@ -2,7 +2,8 @@
 /*
  * single_ring_test.h - helpers shared by the lane tests (single_ring_*.c,
  * events_*.c): self-checking payloads, the run-length scale, CPU pinning,
- * child processes.  Include after kselftest_harness.h and host_test.h.
+ * child processes.  Include after kselftest_harness.h and host_test.h (or,
+ * in tests/crash/, crash_env.h).
  *
  * Payload of event @seq of producer @prod (the validators' contract):
  *	u32 producer, u32 length, u64 seq, then length - 16 bytes of
@@ -120,15 +121,16 @@ static inline long long lt_now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* Options for a lane attach in test directory @dir. */
+/* Options for a lane attach in test directory (or name prefix) @dir. */
 static inline struct byteor_attach_options lt_opts(const char *dir,
 						   const char *name,
 						   unsigned int queue,
 						   long long timeout_ns)
 {
 	struct byteor_attach_options o = {
-		.name = name, .queue = queue, .backing = BYTEOR_BACKING_USER,
-		.dir = dir, .timeout_ns = timeout_ns,
+		.name = ht_rname(dir, name), .queue = queue,
+		.backing = HT_BACKING, .dir = ht_rdir(dir),
+		.timeout_ns = timeout_ns,
 	};
 
 	return o;
@@ -147,9 +149,9 @@ static inline int lt_create_events(const char *dir, const char *name,
 				   __u32 queues, __u32 producers, __u64 mpsc_mask)
 {
 	struct byteor_events_chain_options c = {
-		.name = name, .slot_size = slot_size, .capacity = capacity,
-		.queues = queues, .producers = producers, .mpsc_mask = mpsc_mask,
-		.backing = BYTEOR_BACKING_USER, .dir = dir,
+		.name = ht_rname(dir, name), .slot_size = slot_size,
+		.capacity = capacity, .queues = queues, .producers = producers,
+		.mpsc_mask = mpsc_mask, .backing = HT_BACKING, .dir = ht_rdir(dir),
 	};
 
 	return byteor_events_chain_region_create(&c, NULL);

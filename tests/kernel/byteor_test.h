@@ -745,6 +745,19 @@ static inline long bt_hugepages_env(void)
 } while (0)
 
 /*
+ * The FIXTURE_SETUP of a test that creates regions: byteor.ko there, the
+ * caller allowed to create, @pages free 2 MiB pages.
+ */
+#define BT_SETUP_NEED_CREATE(pages) do {					\
+	if (!bt_have_dev())							\
+		BT_SETUP_SKIP("no %s: byteor.ko is not loaded", BT_DEV);	\
+	if (!bt_can_create())							\
+		BT_SETUP_SKIP("creates regions: needs root or the create group (%ld)", \
+			      bt_create_gid());					\
+	BT_SETUP_NEED_HUGEPAGES(pages, bt_hugepages_free());			\
+} while (0)
+
+/*
  * Resources a test holds, released by bt_res_release() from
  * FIXTURE_TEARDOWN - also after a failed ASSERT - so one failing test
  * leaves no region, mapping, file or child behind to poison the next.

@@ -35,6 +35,7 @@
 #include <sys/prctl.h>
 #include <byteor.h>
 #include "../common/lane_payload.h"
+#include "../common/test_proc.h"
 
 /* Blocking lane calls give up after this: a stuck peer fails, never hangs. */
 #define LN_TIMEOUT_NS	20000000000LL
@@ -43,12 +44,7 @@
 
 /* The common FIXTURE_SETUP part: byteor.ko there, and allowed to create. */
 #define LN_SETUP_CHECKS() do {							\
-	if (!bt_have_dev())							\
-		BT_SETUP_SKIP("no %s: byteor.ko is not loaded", BT_DEV);	\
-	if (!bt_can_create())							\
-		BT_SETUP_SKIP("creates regions: needs root or the create group (%ld)", \
-			      bt_create_gid());					\
-	BT_SETUP_NEED_HUGEPAGES(4, bt_hugepages_free());			\
+	BT_SETUP_NEED_CREATE(4);						\
 } while (0)
 
 /* Child-side failure: say why, exit with a distinct step number. */
@@ -93,16 +89,7 @@ static inline int ln_create(const char *name, __u32 kind,
 	return byteor_region_create(&o, info);
 }
 
-static inline struct byteor_geometry ln_geom(__u32 slot, __u32 cap,
-					     __u32 queues, __u32 producers)
-{
-	struct byteor_geometry g = {
-		.slot_size = slot, .capacity = cap,
-		.queues = queues, .producers = producers,
-	};
-
-	return g;
-}
+#define ln_geom		ht_geom		/* ../common/test_proc.h */
 
 /*
  * fork() for a lane child: it dies with the test process, so a failed or

@@ -60,6 +60,7 @@
 #include <byteor.h>
 #include "internal.h"
 #include "../common/lane_payload.h"
+#include "../common/test_proc.h"
 
 /* Blocking lane calls give up after this: a stuck peer fails, never hangs. */
 #define LE_TIMEOUT_NS	20000000000LL
@@ -84,12 +85,7 @@ struct le_env {
 #ifdef LE_KERNEL
 /* byteor.ko there, allowed to create, 4 free 2 MiB pages for a region. */
 #define LE_SETUP(env) do {							\
-	if (!bt_have_dev())							\
-		BT_SETUP_SKIP("no %s: byteor.ko is not loaded", BT_DEV);	\
-	if (!bt_can_create())							\
-		BT_SETUP_SKIP("creates regions: needs root or the create group (%ld)", \
-			      bt_create_gid());					\
-	BT_SETUP_NEED_HUGEPAGES(4, bt_hugepages_free());			\
+	BT_SETUP_NEED_CREATE(4);						\
 	(env)->dir = NULL;							\
 } while (0)
 
@@ -135,16 +131,10 @@ static inline const char *le_name(struct le_env *env, const char *tag)
 	_exit(code);							\
 } while (0)
 
-static inline struct byteor_geometry le_geom(__u32 slot, __u32 cap,
-					     __u32 queues, __u32 producers)
-{
-	struct byteor_geometry g = {
-		.slot_size = slot, .capacity = cap,
-		.queues = queues, .producers = producers,
-	};
-
-	return g;
-}
+/* From ../common/test_proc.h, under this suite's prefix. */
+#define le_geom		ht_geom
+#define le_signal	ht_signal
+#define le_await	ht_await
 
 /* Attach options for region @name of this test's backing. */
 static inline struct byteor_attach_options le_opts(const struct le_env *env,
@@ -270,22 +260,6 @@ static inline long long le_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* A one-shot signal between processes over a pipe. */
-static inline void le_signal(int fd)
-{
-	char c = 1;
-
-	if (write(fd, &c, 1) != 1)
-		_exit(99);
-}
-
-static inline int le_await(int fd)
-{
-	char c;
-
-	return read(fd, &c, 1) == 1 ? 0 : -1;
 }
 
 /*
