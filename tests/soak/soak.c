@@ -4,8 +4,17 @@
  * restarted, for a set time; then a table of what went through and what
  * went wrong.  `make soak` (SOAK_S=seconds, default 1800).
  *
- *	soak [-t SECONDS] [-k KILL_MS] [-b user|kernel] [-d DIR] [-s SEED]
- *	     [-l ring,events,journal,seq,fanout] [-S STALL_SECONDS]
+ *	soak [-t SECONDS] [-k KILL_MS] [-r REATTACH_MS] [-b user|kernel]
+ *	     [-d DIR] [-s SEED] [-l ring,events,journal,seq,fanout]
+ *	     [-S STALL_SECONDS]
+ *
+ * Besides the kills, every role of every lane - producers, consumers and
+ * subscribers, the sequenced-slots stage, the fanout router - detaches and
+ * attaches again in place, while its peers run, every REATTACH_MS (50 on
+ * average; 0: never) at a point where its last call returned: the
+ * re-attach matrix.  The table's "reattach" counts them; a line per lane
+ * gives them per role, and a role that never re-attached in a run long
+ * enough for it fails the run.
  *
  * Every message carries (producer, incarnation, sequence, check word).
  * A producer incarnation numbers its messages 0, 1, 2 ... and records in a
@@ -108,7 +117,6 @@ struct cons_ledger {
 	uint64_t received, torn, unprocessed, duplicate, redelivered;
 	uint64_t dropped, lost, errors;
 	uint64_t progress;		/* bumped per batch */
-	uint64_t reattaches;		/* in place, by the consumer itself */
 	int last_error;
 };
 
@@ -160,6 +168,8 @@ struct lane {
 	int producers, consumers, nroles;
 	struct role roles[MAX_ROLES];
 	struct role_state *rs;		/* [MAX_ROLES], shared */
+	uint64_t *ra;			/* [MAX_ROLES], shared: re-attaches
+					 * in place, over all incarnations */
 	uint64_t calls_at_quiet[MAX_ROLES];
 	struct prod_ledger *pl;
 	struct cons_ledger *cl[MAX_CONS];
@@ -174,10 +184,11 @@ static struct {
 	const char *dir;
 	double seconds;
 	unsigned int kill_ms;
+	unsigned int reattach_ms;	/* 0: no re-attach in place */
 	unsigned long seed;
 	unsigned int lanes;	/* bit per enum lane_kind */
 	double stall_s;		/* no progress this long while running: stall */
-} cfg = { BYTEOR_BACKING_USER, NULL, 60, 20, 1, (1U << LANE_KINDS) - 1, 5 };
+} cfg = { BYTEOR_BACKING_USER, NULL, 60, 20, 50, 1, (1U << LANE_KINDS) - 1, 5 };
 
 static volatile sig_atomic_t interrupted;
 
@@ -394,8 +405,6 @@ struct slot_ops {
 	/* The single ring's spans (NULL elsewhere): batches up to 512. */
 	int (*claim_span)(void *h, struct byteor_span *sp, unsigned int n);
 	int (*peek_span)(void *h, struct byteor_span *sp, unsigned int n);
-	/* Detach and attach again as the same role, in this process. */
-	void *(*reattach)(struct lane *l, void *h);
 	/* Wait until something is published (consumers attach non-blocking). */
 	int (*wait)(void *h);
 };
@@ -473,34 +482,111 @@ static struct byteor_attach_options nb_opts(const struct lane *l)
 	return o;
 }
 
-static void *ring_reattach(struct lane *l, void *h)
-{
-	struct byteor_attach_options o = nb_opts(l);
-	struct byteor_single_ring *r;
-
-	byteor_single_ring_detach(h);
-	ATTACH(byteor_attach_single_ring(&o, BYTEOR_ROLE_CONSUMER, &r));
-	return r;
-}
-
-static void *events_reattach(struct lane *l, void *h)
-{
-	struct byteor_attach_options o = nb_opts(l);
-	struct byteor_events *e;
-
-	byteor_events_detach(h);
-	ATTACH(byteor_attach_events_mpsc_rx(&o, &e));
-	return e;
-}
-
 static const struct slot_ops ring_ops = {
 	ring_claim, ring_publish, ring_peek, ring_release, 64,
-	ring_claim_span, ring_peek_span, ring_reattach, ring_wait,
+	ring_claim_span, ring_peek_span, ring_wait,
 };
 static const struct slot_ops events_ops = {
 	events_claim, events_publish, events_peek, events_release, 16,
-	NULL, NULL, events_reattach, events_wait,
+	NULL, NULL, events_wait,
 };
+
+/* ---- re-attach in place: every role of every lane ------------------------- */
+
+/* This role's count in its lane's ra[] (NULL in the supervisor). */
+static uint64_t *self_ra;
+static double next_reattach;
+
+static double reattach_gap(void)
+{
+	return (cfg.reattach_ms / 2 + random() % cfg.reattach_ms) / 1e3;
+}
+
+/*
+ * Time for this role to detach and attach again (every -r ms on average)?
+ * Asked where the role's last call returned: nothing is half-done.
+ */
+static bool reattach_due(void)
+{
+	double t;
+
+	if (!cfg.reattach_ms)
+		return false;
+	t = now_s();
+	if (t < next_reattach)
+		return false;
+	next_reattach = t + reattach_gap();
+	return true;
+}
+
+/*
+ * Detach @h and attach again as the same role (@k, index @idx) of @l, in
+ * this process, while the peers run; the same producer incarnation goes on
+ * numbering its messages, so the ledger sees any loss or duplicate the
+ * re-attach causes.  A journal subscriber resumes from its checkpoint; a
+ * fanout consumer re-joins at the router's position (documented drop).
+ */
+static void *role_reattach(struct lane *l, enum role_kind k, unsigned int idx,
+			   void *h)
+{
+	struct byteor_attach_options o = opts(l, 0);
+	struct byteor_fanout_router_options ro = { .mode = BYTEOR_FANOUT_BROADCAST };
+	void *n = NULL;
+
+	switch (l->kind) {
+	case LANE_RING:
+		byteor_single_ring_detach(h);
+		if (k == ROLE_CONS)
+			o = nb_opts(l);
+		ATTACH(byteor_attach_single_ring(&o, k == ROLE_PROD ?
+				BYTEOR_ROLE_PRODUCER : BYTEOR_ROLE_CONSUMER,
+				(struct byteor_single_ring **)&n));
+		break;
+	case LANE_EVENTS:
+		byteor_events_detach(h);
+		if (k == ROLE_PROD) {
+			ATTACH(byteor_attach_events_mpsc_tx(&o, (struct byteor_events **)&n));
+		} else {
+			o = nb_opts(l);
+			ATTACH(byteor_attach_events_mpsc_rx(&o, (struct byteor_events **)&n));
+		}
+		break;
+	case LANE_JOURNAL:
+		byteor_journal_detach(h);
+		if (k == ROLE_PROD)
+			ATTACH(byteor_attach_journal_publisher(&o,
+					(struct byteor_journal **)&n));
+		else
+			ATTACH(byteor_attach_journal_subscriber_from(&o,
+					l->cl[idx]->journal_pos,
+					(struct byteor_journal **)&n));
+		break;
+	case LANE_SEQ:
+		byteor_sequenced_slots_detach(h);
+		o = opts(l, k == ROLE_CONS ? 1 : 0);
+		ATTACH(byteor_attach_sequenced_slots_region(&o,
+				k == ROLE_PROD ? BYTEOR_ROLE_PRODUCER :
+				k == ROLE_CONS ? BYTEOR_SEQUENCED_SLOTS_SUBSCRIBER :
+				BYTEOR_ROLE_CONSUMER,
+				(struct byteor_sequenced_slots **)&n));
+		break;
+	default:
+		byteor_fanout_detach(h);
+		if (k == ROLE_PROD) {
+			ATTACH(byteor_attach_fanout_tx(&o, (struct byteor_fanout **)&n));
+		} else if (k == ROLE_CONS) {
+			o = opts(l, idx);
+			ATTACH(byteor_attach_fanout_rx(&o, (struct byteor_fanout **)&n));
+			drop(l->cl[idx]);
+		} else {
+			ATTACH(byteor_attach_fanout_router(&o, &ro,
+					(struct byteor_fanout **)&n));
+		}
+		break;
+	}
+	(*self_ra)++;
+	return n;
+}
 
 /* Claim: as descriptors in @s, or (spans) as one span copied into @s. */
 static int slot_claim(const struct slot_ops *ops, void *h, struct byteor_slot *s,
@@ -535,8 +621,9 @@ static int slot_peek(const struct slot_ops *ops, void *h, struct byteor_slot *s)
 	return n;
 }
 
-static void slot_producer(struct lane *l, const struct slot_ops *ops, void *h,
-			  unsigned int p, uint32_t inc)
+/* Returns the handle it ends with (re-attaches replace it). */
+static void *slot_producer(struct lane *l, const struct slot_ops *ops, void *h,
+			   unsigned int p, uint32_t inc)
 {
 	struct prod_ledger *pl = l->pl;
 	struct byteor_slot s[512];
@@ -562,7 +649,10 @@ static void slot_producer(struct lane *l, const struct slot_ops *ops, void *h,
 		}
 		seq += n;
 		pl->pub[p][inc] = seq;
+		if (reattach_due())
+			h = role_reattach(l, ROLE_PROD, p, h);
 	}
+	return h;
 }
 
 /*
@@ -587,10 +677,8 @@ static void slot_consumer(struct lane *l, const struct slot_ops *ops, void *h,
 		if (n == -EAGAIN) {
 			note(n);
 			/* Looks drained: re-attach now and then, else wait. */
-			if (random() % 8 == 0) {
-				h = ops->reattach(l, h);
-				c->reattaches++;
-			}
+			if (random() % 8 == 0)
+				h = role_reattach(l, ROLE_CONS, ci, h);
 			else
 				ops->wait(h);
 			continue;
@@ -612,6 +700,8 @@ static void slot_consumer(struct lane *l, const struct slot_ops *ops, void *h,
 		}
 		pend_commit(c);		/* may span producers, incarnations */
 		c->progress++;
+		if (reattach_due())
+			h = role_reattach(l, ROLE_CONS, ci, h);
 	}
 }
 
@@ -621,8 +711,7 @@ static void ring_producer(struct lane *l, unsigned int p, uint32_t inc)
 	struct byteor_single_ring *r;
 
 	ATTACH(byteor_attach_single_ring(&o, BYTEOR_ROLE_PRODUCER, &r));
-	slot_producer(l, &ring_ops, r, p, inc);
-	byteor_single_ring_detach(r);
+	byteor_single_ring_detach(slot_producer(l, &ring_ops, r, p, inc));
 	_exit(0);
 }
 
@@ -641,8 +730,7 @@ static void events_producer(struct lane *l, unsigned int p, uint32_t inc)
 	struct byteor_events *e;
 
 	ATTACH(byteor_attach_events_mpsc_tx(&o, &e));
-	slot_producer(l, &events_ops, e, p, inc);
-	byteor_events_detach(e);
+	byteor_events_detach(slot_producer(l, &events_ops, e, p, inc));
 	_exit(0);
 }
 
@@ -678,6 +766,8 @@ static void journal_producer(struct lane *l, unsigned int p, uint32_t inc)
 		pl->pub[p][inc] = ++seq;
 		if (seq % 64 == 0)
 			usleep(50);	/* do not lap a live subscriber at once */
+		if (reattach_due())
+			j = role_reattach(l, ROLE_PROD, p, j);
 	}
 	byteor_journal_detach(j);
 	_exit(0);
@@ -714,6 +804,8 @@ static void journal_consumer(struct lane *l, unsigned int ci)
 		c->journal_pos = rec.next;	/* the checkpoint is its release */
 		pend_commit(c);
 		c->progress++;
+		if (reattach_due())
+			j = role_reattach(l, ROLE_CONS, ci, j);
 	}
 }
 
@@ -755,6 +847,8 @@ static void seq_producer(struct lane *l, unsigned int p, uint32_t inc)
 		}
 		seq += n;
 		pl->pub[p][inc] = seq;
+		if (reattach_due())
+			h = role_reattach(l, ROLE_PROD, p, h);
 	}
 	byteor_sequenced_slots_detach(h);
 	_exit(0);
@@ -780,6 +874,8 @@ static void seq_stage(struct lane *l)
 			m[MSG_WORDS] = stamp(m);	/* idempotent: redo is fine */
 		}
 		byteor_sequenced_slots_stage_advance(h, n);
+		if (reattach_due())
+			h = role_reattach(l, ROLE_AUX, 0, h);
 	}
 }
 
@@ -818,6 +914,8 @@ static void seq_subscriber(struct lane *l, unsigned int ci)
 		}
 		pend_commit(c);
 		c->progress++;
+		if (reattach_due())
+			h = role_reattach(l, ROLE_CONS, ci, h);
 	}
 }
 
@@ -851,6 +949,8 @@ static void fanout_producer(struct lane *l, unsigned int p, uint32_t inc)
 		}
 		seq += n;
 		pl->pub[p][inc] = seq;
+		if (reattach_due())
+			f = role_reattach(l, ROLE_PROD, p, f);
 	}
 	byteor_fanout_detach(f);
 	_exit(0);
@@ -868,6 +968,8 @@ static void fanout_router(struct lane *l)
 		ret = byteor_fanout_route(f, 256);
 		if (ret < 0)
 			cons_error(l->cl[0], ret);
+		if (reattach_due())
+			f = role_reattach(l, ROLE_AUX, 0, f);
 	}
 }
 
@@ -905,10 +1007,22 @@ static void fanout_consumer(struct lane *l, unsigned int ci)
 		}
 		pend_commit(c);
 		c->progress++;
+		if (reattach_due())
+			f = role_reattach(l, ROLE_CONS, ci, f);
 	}
 }
 
 /* ---- supervisor ------------------------------------------------------------- */
+
+static uint64_t lane_reattaches(const struct lane *l)
+{
+	uint64_t v = 0;
+	int r;
+
+	for (r = 0; r < l->nroles; r++)
+		v += l->ra[r];
+	return v;
+}
 
 static void prctl_parent_death(void)
 {
@@ -960,6 +1074,9 @@ static pid_t spawn(struct lane *l, const struct role *r)
 	srandom(cfg.seed * 7919 + getpid());
 	self = &l->rs[r - l->roles];
 	memset(self, 0, sizeof(*self));
+	self_ra = &l->ra[r - l->roles];
+	if (cfg.reattach_ms)
+		next_reattach = now_s() + reattach_gap();
 	prctl_parent_death();
 	run_role(l, r);
 	_exit(0);
@@ -988,6 +1105,7 @@ static void lane_setup(struct lane *l, enum lane_kind kind)
 		 (int)getpid());
 	l->pl = shared(sizeof(*l->pl));
 	l->rs = shared(MAX_ROLES * sizeof(*l->rs));
+	l->ra = shared(MAX_ROLES * sizeof(*l->ra));
 	for (i = 0; i < l->consumers; i++)
 		l->cl[i] = shared(sizeof(*l->cl[i]));
 	for (i = 0; i < l->producers; i++)
@@ -1183,8 +1301,9 @@ static const char *role_name(const struct lane *l, const struct role *r)
 	if (r->kind == ROLE_PROD)
 		return "producer";
 	if (r->kind == ROLE_CONS)
-		return "consumer";
-	return l->kind == LANE_SEQ ? "stage 0" : "router";
+		return l->kind == LANE_JOURNAL || l->kind == LANE_SEQ ?
+			"subscriber" : "consumer";
+	return l->kind == LANE_SEQ ? "stage" : "router";
 }
 
 /* /proc/PID/stat's state letter and /proc/PID/wchan: where a role sits. */
@@ -1266,13 +1385,45 @@ static void stuck_report(const struct lane *l)
 	fflush(stdout);
 }
 
+/*
+ * The re-attach matrix, a line per lane: re-attaches in place per role.
+ * A role that never re-attached, in a run of at least 20 mean intervals,
+ * is a failure (its path went untested).  Returns the number of those.
+ */
+static uint64_t reattach_report(const struct lane *lanes, int nl, double secs)
+{
+	bool judged = cfg.reattach_ms && secs * 1000.0 >= 20.0 * cfg.reattach_ms;
+	uint64_t missing = 0;
+	int i, r;
+
+	if (!cfg.reattach_ms)
+		return 0;
+	for (i = 0; i < nl; i++) {
+		const struct lane *l = &lanes[i];
+
+		printf("# reattach %-8s", lane_names[l->kind]);
+		for (r = 0; r < l->nroles; r++) {
+			printf("%s %s %d %" PRIu64, r ? "," : "",
+			       role_name(l, &l->roles[r]), l->roles[r].index,
+			       l->ra[r]);
+			if (judged && !l->ra[r])
+				missing++;
+		}
+		printf("\n");
+	}
+	if (missing)
+		printf("# %" PRIu64 " role(s) never re-attached in place\n", missing);
+	return missing;
+}
+
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
-		"usage: %s [-t SECONDS] [-k KILL_MS] [-b user|kernel] [-d DIR]\n"
-		"          [-s SEED] [-l ring,events,journal,seq,fanout] [-S STALL_S]\n"
+		"usage: %s [-t SECONDS] [-k KILL_MS] [-r REATTACH_MS] [-b user|kernel]\n"
+		"          [-d DIR] [-s SEED] [-l ring,events,journal,seq,fanout] [-S STALL_S]\n"
 		"  every lane across processes, a random role SIGKILLed and\n"
-		"  restarted every KILL_MS (default 20) ms for SECONDS (default 60)\n",
+		"  restarted every KILL_MS (default 20) ms for SECONDS (default 60),\n"
+		"  every role re-attaching in place every REATTACH_MS (default 50; 0 never)\n",
 		argv0);
 	exit(2);
 }
@@ -1281,11 +1432,12 @@ static void parse(int argc, char **argv)
 {
 	int c, k;
 
-	while ((c = getopt(argc, argv, "t:k:b:d:s:l:S:h")) != -1) {
+	while ((c = getopt(argc, argv, "t:k:r:b:d:s:l:S:h")) != -1) {
 		switch (c) {
 		case 'S': cfg.stall_s = atof(optarg); break;
 		case 't': cfg.seconds = atof(optarg); break;
 		case 'k': cfg.kill_ms = atoi(optarg); break;
+		case 'r': cfg.reattach_ms = atoi(optarg); break;
 		case 'b':
 			if (!strcmp(optarg, "user"))
 				cfg.backing = BYTEOR_BACKING_USER;
@@ -1474,7 +1626,7 @@ int main(int argc, char **argv)
 		       " %6" PRIu64 " %11" PRIu64 " %8" PRIu64 " %6" PRIu64
 		       " %4" PRIu64 " %6" PRIu64 " %6" PRIu64 "\n",
 		       lane_names[l->kind], SUM(received), l->kills, l->restarts,
-		       SUM(reattaches), SUM(torn), SUM(unprocessed), SUM(redelivered),
+		       lane_reattaches(l), SUM(torn), SUM(unprocessed), SUM(redelivered),
 		       SUM(dropped), SUM(lost), SUM(duplicate), l->stalls,
 		       errors);
 		if (l->pl->errors)
@@ -1494,6 +1646,7 @@ int main(int argc, char **argv)
 		       SUM(duplicate) + l->stalls + errors;
 	}
 #undef SUM
+	bad += reattach_report(lanes, nl, now_s() - t0);
 	printf("soak: %" PRIu64 " messages in %.0f s, %" PRIu64 " kills: %s\n",
 	       total, now_s() - t0, kills, bad ? "FAILED" : "ok");
 	return bad ? 1 : 0;
