@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "wait_pvt.h"
+#include "../common/seccomp_filter.h"
 
 #define WT_LANES	4
 
@@ -100,39 +101,7 @@ static inline void wt_publish(struct wt_shm *s, int lane, uint64_t v)
 	__byteor_ec_notify(&s->ec[lane]);
 }
 
-/*
- * Install a seccomp filter: the system calls in @allow[] pass, every
- * other one makes the kernel return @deny_ret (SECCOMP_RET_KILL_PROCESS,
- * or SECCOMP_RET_ERRNO | errno).  With @invert, @allow[] lists the calls
- * that get @deny_ret and every other one passes.  0 or -errno.
- */
-static inline int wt_seccomp(const int *nrs, int n, int invert,
-			     unsigned int deny_ret)
-{
-	struct sock_filter f[64];
-	struct sock_fprog prog;
-	int i, k = 0;
-	unsigned int hit = invert ? deny_ret : SECCOMP_RET_ALLOW;
-	unsigned int miss = invert ? SECCOMP_RET_ALLOW : deny_ret;
-
-	if (n > 60)
-		return -EINVAL;
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			offsetof(struct seccomp_data, nr));
-	for (i = 0; i < n; i++) {
-		/* match: jump to the "hit" return at the end */
-		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-				(unsigned int)nrs[i], (unsigned char)(n - i), 0);
-	}
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, miss);
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, hit);
-	prog.len = (unsigned short)k;
-	prog.filter = f;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -errno;
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
-		return -errno;
-	return 0;
-}
+/* wt_seccomp(): ../common/seccomp_filter.h (tp_seccomp()). */
+#define wt_seccomp	tp_seccomp
 
 #endif /* _BYTEOR_WAIT_TEST_H */

@@ -15,11 +15,9 @@
  * counted), a wrong kind is -EPROTO.
  */
 #include <stddef.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <sys/syscall.h>
 #include "lanes_env.h"
+#include "../common/seccomp_filter.h"
 
 #define SLOT		64
 #define CAP		LE_PICK(1024, 256)
@@ -618,34 +616,17 @@ TEST_F(xring, role_claims_are_released_by_sigkill)
  * memory), only the calls a wake-up would make are refused: futex and
  * io_uring_enter.
  */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define XP_DENY		SECCOMP_RET_ALLOW	/* what is not listed */
-#define XP_LISTED	SECCOMP_RET_KILL_PROCESS
-#define XP_NR1		SYS_futex
-#define XP_NR2		SYS_io_uring_enter
-#else
-#define XP_DENY		SECCOMP_RET_KILL_PROCESS
-#define XP_LISTED	SECCOMP_RET_ALLOW
-#define XP_NR1		SYS_exit
-#define XP_NR2		SYS_exit_group
-#endif
 static int only_exit_from_here_on(void)
 {
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, XP_NR1, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, XP_NR2, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, XP_DENY),
-		BPF_STMT(BPF_RET | BPF_K, XP_LISTED),
-	};
-	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	static const int wake[] = { SYS_futex, SYS_io_uring_enter };
 
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -errno;
-	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) ? -errno : 0;
+	return tp_seccomp(wake, 2, 1, SECCOMP_RET_KILL_PROCESS);
+#else
+	static const int exits[] = { SYS_exit, SYS_exit_group };
+
+	return tp_seccomp(exits, 2, 0, SECCOMP_RET_KILL_PROCESS);
+#endif
 }
 
 /*
