@@ -70,7 +70,13 @@ static int floor_side(void *ctx, int side)
 			}
 		}
 	} else {
-		uint64_t last = l->a;
+		/*
+		 * The line starts zeroed and every stored TSC differs from the
+		 * one before.  Not "last = l->a": read after side 0's first
+		 * store, that waited for ever for a change that had come
+		 * (a full `make bench` hung here).
+		 */
+		uint64_t last = 0;
 
 		for (i = 0; i < total; i++) {
 			if (side == 0) {
