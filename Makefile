@@ -39,7 +39,7 @@ Q := @
 endif
 
 .PHONY: all deps ulib kmod lint abi abi-update models check check-kernel \
-	check-kernel-debug test test-all run bench bench-notify bench-ipm soak \
+	check-kernel-debug test test-all run bench bench-notify bench-regime bench-ipm soak \
 	fuzz fuzz-corpus install uninstall clean man-check deb deb-test bridge \
 	check-bridge
 
@@ -141,6 +141,16 @@ bench-notify: deps ulib
 		-o $(BUILD)/bench/notify-ipi bench/notify_ipi.c \
 		$(BUILD)/ulib/libbyteor.a -lpthread
 	$(Q)$(BUILD)/bench/notify-ipi $(NOTIFY_ARGS)
+
+# The single ring's single-op rate against the consumer's back-off when it
+# finds the ring empty: the regime a producer/consumer pair settles in
+# (bench/single_op_regime.c).
+bench-regime: deps ulib
+	$(Q)mkdir -p $(BUILD)/bench
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I$(CURDIR)/include \
+		-o $(BUILD)/bench/single-op-regime bench/single_op_regime.c \
+		$(BUILD)/ulib/libbyteor.a -lpthread
+	$(Q)$(BUILD)/bench/single-op-regime $(REGIME_ARGS)
 
 # libFuzzer (clang): fuzz/ targets, built into $(BUILD)/fuzz.
 fuzz: deps
