@@ -136,7 +136,9 @@ struct __byteor_spsc_ctl;		/* the shared control block (private) */
  * @shift:     log2(capacity)
  * @pos:       this end's own position (authoritative)
  * @peer:      cached copy of the other end's position (last value read)
- * @claimed:   producer: slots claimed and not yet published
+ * @claimed:   producer: slots claimed and not yet published; consumer:
+ *             single-slot peeks that found no tag (every
+ *             __BYTEOR_TAG_MISSES-th reads the producer's position)
  * @fast:      __BYTEOR_FAST_* (0: observer, MPSC queue, not attached)
  */
 struct __byteor_spsc {
@@ -499,6 +501,12 @@ __BYTEOR_HOT int __byteor_spsc_publish(struct __byteor_spsc *q,
 }
 
 /*
+ * A consumer polling one slot at a time reads the producer's position on
+ * every this-many-th poll that finds no tag, and only the slot otherwise.
+ */
+#define __BYTEOR_TAG_MISSES	64U
+
+/*
  * __byteor_spsc_try_avail() - how many of @n slots the inline peek may
  * look at: at least one published by the cached producer position, by
  * their tags (rings with headers), or by one fresh acquire load of the
@@ -519,13 +527,25 @@ __BYTEOR_HOT int __byteor_spsc_try_avail(struct __byteor_spsc *q,
 		return (int)n;
 	/*
 	 * One slot wanted (latency): its tag first, the slot's own line.
+	 * A producer that writes tags stores each slot's tag before the
+	 * position that covers it, so no tag means "not yet": a consumer
+	 * that keeps up then polls the one line the producer is writing,
+	 * not its position's line too (every poll of that line takes it
+	 * from the producer, who then waits for it back: make
+	 * bench-regime).  The position is still read on every
+	 * __BYTEOR_TAG_MISSES-th miss, for a producer that writes no tags
+	 * (libbyteor 0.2) and for a ring whose tags a resync withdrew.
 	 * A batch: the position first - it proves a whole published batch
 	 * at once, where tags would hand out a publish still in progress
 	 * slot by slot - and tags only if the position shows nothing.
 	 */
-	if (n == 1 && q->hdr && __byteor_spsc_tagged(q, q->pos)) {
-		q->peer = q->pos + 1;
-		return 1;
+	if (n == 1 && q->hdr) {
+		if (__byteor_spsc_tagged(q, q->pos)) {
+			q->peer = q->pos + 1;
+			return 1;
+		}
+		if (++q->claimed % __BYTEOR_TAG_MISSES)
+			return __byteor_spsc_idle(q);
 	}
 	/*
 	 * Acquire: pairs with the producer's release of its position: the

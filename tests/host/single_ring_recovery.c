@@ -170,4 +170,46 @@ TEST_F(lane, no_lap_tags_its_slots_with_zero)
 	sl_detach(&rx);
 }
 
+/*
+ * A producer that writes no tags (libbyteor 0.2, emulated: a slot's
+ * payload and length, then the position, no tag) is still heard.  A
+ * one-slot inline peek that finds no tag reads the producer's position
+ * only on every __BYTEOR_TAG_MISSES-th try, so that a consumer keeping up
+ * with a tagging producer polls the slot's line alone; the waiting peek
+ * reads the position at once.
+ */
+TEST_F(lane, a_producer_writing_no_tags_is_seen_through_its_position)
+{
+	struct sl_end tx, rx;
+	struct byteor_slot s;
+	__u64 next = 0, pos;
+	unsigned char *slot;
+	__u32 len;
+	int i;
+
+	HT_SETUP_SKIPPED();
+	ASSERT_EQ(0, sl_create(self->d.path, SL_EVENTS, 64, 8));
+	ASSERT_EQ(0, sl_attach(self->d.path, SL_EVENTS, true, 0, &tx));
+	ASSERT_EQ(0, sl_attach(self->d.path, SL_EVENTS, false, 0, &rx));
+	for (pos = 0; pos < 2; pos++) {
+		slot = sl_q(&tx)->ring + pos * sl_q(&tx)->stride;
+		len = lt_fill(slot + 8, 0, pos, 64);
+		__atomic_store_n((__u32 *)slot, len, __ATOMIC_RELAXED);
+		__atomic_store_n(sl_q(&tx)->mine, pos + 1, __ATOMIC_RELEASE);
+		if (pos == 0) {
+			for (i = 1; i < (int)__BYTEOR_TAG_MISSES; i++)
+				ASSERT_EQ(-EAGAIN, sl_peek(&rx, &s, 1))
+					TH_LOG("peek %d read the position", i);
+			ASSERT_EQ(1, sl_peek(&rx, &s, 1));
+		} else {
+			ASSERT_EQ(1, sl_peek_timed(&rx, &s, 1, 1000000000LL));
+		}
+		ASSERT_EQ(NULL, lt_check(s.data, s.len, 64, &next, 1));
+		ASSERT_EQ(1, sl_release(&rx, 1));
+	}
+	EXPECT_EQ(2, next);
+	sl_detach(&tx);
+	sl_detach(&rx);
+}
+
 TEST_HARNESS_MAIN
