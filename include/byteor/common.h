@@ -41,7 +41,7 @@ extern "C" {
  * publish/peek that write and read it.
  */
 #define BYTEOR_VERSION_MAJOR	0
-#define BYTEOR_VERSION_MINOR	4
+#define BYTEOR_VERSION_MINOR	5
 #define BYTEOR_VERSION_PATCH	0
 #define BYTEOR_ABI_VERSION	1
 

@@ -50,6 +50,12 @@
  * and subscribers check it before handing an entry out (a mismatch is
  * -EBADMSG: someone scribbled on the slot, or on a sequence).
  *
+ * COST.  Claim, publish, entry, entry_ro, the waits and the advances are
+ * static inline (byteor/seq_inline.h): the common case - room or entries
+ * known from the cached floor or barrier, or, for a stage whose barrier is
+ * the cursor alone, proven by one load of the cursor - runs in the
+ * caller's code; everything else calls into the library.
+ *
  * BLOCKING.  The claim and wait calls wait as the attach options'
  * timeout_ns says (0, the default: never wait, -EAGAIN; < 0 forever; > 0 at
  * most that long, then -ETIMEDOUT); the *_timed variants take the timeout
@@ -124,6 +130,7 @@
 
 #include <byteor/common.h>
 #include <byteor/wait.h>
+#include <byteor/seq_inline.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -271,14 +278,33 @@ BYTEOR_API void byteor_sequenced_slots_detach(struct byteor_sequenced_slots *h);
  * gone: remove it or attach a new one), -EBADMSG (a gating sequence is
  * corrupt).
  */
-BYTEOR_API int byteor_sequenced_slots_producer_claim(struct byteor_sequenced_slots *h,
-						     unsigned int n, __u64 *first);
+BYTEOR_API int __byteor_sequenced_slots_producer_claim(struct byteor_sequenced_slots *h,
+						       unsigned int n, __u64 *first);
+__BYTEOR_HOT int byteor_sequenced_slots_producer_claim(struct byteor_sequenced_slots *h,
+						       unsigned int n, __u64 *first)
+{
+	if (__BYTEOR_LIKELY(h && __byteor_seq_try_claim((struct __byteor_seq_fast *)h,
+							 n, first)))
+		return 0;
+	return __byteor_sequenced_slots_producer_claim(h, n, first);
+}
 
 /* As ..._producer_claim(), waiting at most @timeout_ns (< 0: forever). */
-BYTEOR_API int byteor_sequenced_slots_producer_claim_timed(struct byteor_sequenced_slots *h,
-							   unsigned int n,
-							   __u64 *first,
-							   long long timeout_ns);
+BYTEOR_API int __byteor_sequenced_slots_producer_claim_timed(struct byteor_sequenced_slots *h,
+							     unsigned int n,
+							     __u64 *first,
+							     long long timeout_ns);
+__BYTEOR_HOT int byteor_sequenced_slots_producer_claim_timed(struct byteor_sequenced_slots *h,
+							     unsigned int n,
+							     __u64 *first,
+							     long long timeout_ns)
+{
+	if (__BYTEOR_LIKELY(h && __byteor_seq_try_claim((struct __byteor_seq_fast *)h,
+							 n, first)))
+		return 0;
+	return __byteor_sequenced_slots_producer_claim_timed(h, n, first,
+							     timeout_ns);
+}
 
 /**
  * byteor_sequenced_slots_producer_publish() - publish the oldest @n
@@ -290,8 +316,19 @@ BYTEOR_API int byteor_sequenced_slots_producer_claim_timed(struct byteor_sequenc
  * Return: @n, or -EBADF (not the producer), -EINVAL (@n above the claimed
  * count).
  */
-BYTEOR_API int byteor_sequenced_slots_producer_publish(struct byteor_sequenced_slots *h,
-						       unsigned int n);
+BYTEOR_API int __byteor_sequenced_slots_producer_publish(struct byteor_sequenced_slots *h,
+							 unsigned int n);
+__BYTEOR_HOT int byteor_sequenced_slots_producer_publish(struct byteor_sequenced_slots *h,
+							 unsigned int n)
+{
+	struct __byteor_seq_fast *f = (struct __byteor_seq_fast *)h;
+
+	if (__BYTEOR_UNLIKELY(!h || !(f->fast & __BYTEOR_SEQ_FAST_PROD) ||
+			      n > f->claimed))
+		return __byteor_sequenced_slots_producer_publish(h, n);
+	__byteor_seq_publish(f, n);
+	return (int)n;
+}
 
 /**
  * byteor_sequenced_slots_entry() - the payload of entry @seq, writable.
@@ -303,12 +340,35 @@ BYTEOR_API int byteor_sequenced_slots_producer_publish(struct byteor_sequenced_s
  * past.  slot_size bytes.
  * Return: the payload, or NULL for a subscriber or an observer.
  */
-BYTEOR_API void *byteor_sequenced_slots_entry(const struct byteor_sequenced_slots *h,
-					      __u64 seq);
+BYTEOR_API void *__byteor_sequenced_slots_entry(const struct byteor_sequenced_slots *h,
+						__u64 seq);
+__BYTEOR_HOT void *byteor_sequenced_slots_entry(const struct byteor_sequenced_slots *h,
+						__u64 seq)
+{
+	const struct __byteor_seq_fast *f = (const struct __byteor_seq_fast *)h;
+
+	/*
+	 * The NULL answers come from the library: inline, a caller that
+	 * writes through the result unchecked would draw -Warray-bounds.
+	 */
+	if (__BYTEOR_UNLIKELY(!h || !(f->fast & (__BYTEOR_SEQ_FAST_PROD |
+						 __BYTEOR_SEQ_FAST_STAGE))))
+		return __byteor_sequenced_slots_entry(h, seq);
+	return (unsigned char *)__byteor_seq_hdr(f, seq) + BYTEOR_SLOT_HEADER;
+}
 
 /* The payload of entry @seq, read-only; any handle (NULL only for NULL). */
-BYTEOR_API const void *byteor_sequenced_slots_entry_ro(const struct byteor_sequenced_slots *h,
-						       __u64 seq);
+BYTEOR_API const void *__byteor_sequenced_slots_entry_ro(const struct byteor_sequenced_slots *h,
+							 __u64 seq);
+__BYTEOR_HOT const void *byteor_sequenced_slots_entry_ro(const struct byteor_sequenced_slots *h,
+							 __u64 seq)
+{
+	if (__BYTEOR_UNLIKELY(!h))
+		return __byteor_sequenced_slots_entry_ro(h, seq);
+	return (const unsigned char *)
+		__byteor_seq_hdr((const struct __byteor_seq_fast *)h, seq) +
+		BYTEOR_SLOT_HEADER;
+}
 
 /**
  * byteor_sequenced_slots_stage_wait() - wait for entries this stage may
@@ -329,14 +389,38 @@ BYTEOR_API const void *byteor_sequenced_slots_entry_ro(const struct byteor_seque
  * process is gone, everything it finished consumed), -EBADMSG (a sequence
  * or the first slot header is corrupt).
  */
-BYTEOR_API int byteor_sequenced_slots_stage_wait(struct byteor_sequenced_slots *h,
-						 unsigned int max, __u64 *first);
+BYTEOR_API int __byteor_sequenced_slots_stage_wait(struct byteor_sequenced_slots *h,
+					unsigned int max, __u64 *first);
+__BYTEOR_HOT int byteor_sequenced_slots_stage_wait(struct byteor_sequenced_slots *h,
+				      unsigned int max, __u64 *first)
+{
+	struct __byteor_seq_fast *f = (struct __byteor_seq_fast *)h;
+	int k;
+
+	if (__BYTEOR_UNLIKELY(!h))
+		return __byteor_sequenced_slots_stage_wait(h, max, first);
+	k = __byteor_seq_try_wait(f, __BYTEOR_SEQ_FAST_STAGE, max, first,
+				  f->fast & __BYTEOR_SEQ_FAST_NOWAIT);
+	return __BYTEOR_LIKELY(k) ? k : __byteor_sequenced_slots_stage_wait(h, max, first);
+}
 
 /* As ..._stage_wait(), waiting at most @timeout_ns (< 0: forever). */
-BYTEOR_API int byteor_sequenced_slots_stage_wait_timed(struct byteor_sequenced_slots *h,
-						       unsigned int max,
-						       __u64 *first,
-						       long long timeout_ns);
+BYTEOR_API int __byteor_sequenced_slots_stage_wait_timed(struct byteor_sequenced_slots *h,
+					unsigned int max, __u64 *first,
+					long long timeout_ns);
+__BYTEOR_HOT int byteor_sequenced_slots_stage_wait_timed(struct byteor_sequenced_slots *h,
+				      unsigned int max, __u64 *first,
+				      long long timeout_ns)
+{
+	int k;
+
+	if (__BYTEOR_UNLIKELY(!h))
+		return __byteor_sequenced_slots_stage_wait_timed(h, max, first, timeout_ns);
+	k = __byteor_seq_try_wait((struct __byteor_seq_fast *)h, __BYTEOR_SEQ_FAST_STAGE, max,
+				  first, !timeout_ns);
+	return __BYTEOR_LIKELY(k) ? k :
+		__byteor_sequenced_slots_stage_wait_timed(h, max, first, timeout_ns);
+}
 
 /**
  * byteor_sequenced_slots_stage_advance() - this stage has finished the
@@ -347,23 +431,62 @@ BYTEOR_API int byteor_sequenced_slots_stage_wait_timed(struct byteor_sequenced_s
  *
  * Return: @n, or -EBADF (not a stage), -EINVAL (more than available).
  */
-BYTEOR_API int byteor_sequenced_slots_stage_advance(struct byteor_sequenced_slots *h,
-						    unsigned int n);
+BYTEOR_API int __byteor_sequenced_slots_stage_advance(struct byteor_sequenced_slots *h,
+					unsigned int n);
+__BYTEOR_HOT int byteor_sequenced_slots_stage_advance(struct byteor_sequenced_slots *h,
+				      unsigned int n)
+{
+	if (__BYTEOR_LIKELY(h && __byteor_seq_try_advance((struct __byteor_seq_fast *)h,
+							   __BYTEOR_SEQ_FAST_STAGE, n)))
+		return (int)n;
+	return __byteor_sequenced_slots_stage_advance(h, n);
+}
 
 /*
  * The subscriber's wait and advance: as the stage's, for a handle attached
  * as BYTEOR_SEQUENCED_SLOTS_SUBSCRIBER (-EBADF otherwise); read the entries
  * with byteor_sequenced_slots_entry_ro().
  */
-BYTEOR_API int byteor_sequenced_slots_subscriber_wait(struct byteor_sequenced_slots *h,
-						      unsigned int max,
-						      __u64 *first);
-BYTEOR_API int byteor_sequenced_slots_subscriber_wait_timed(struct byteor_sequenced_slots *h,
-							    unsigned int max,
-							    __u64 *first,
-							    long long timeout_ns);
-BYTEOR_API int byteor_sequenced_slots_subscriber_advance(struct byteor_sequenced_slots *h,
-							 unsigned int n);
+BYTEOR_API int __byteor_sequenced_slots_subscriber_wait(struct byteor_sequenced_slots *h,
+					unsigned int max, __u64 *first);
+__BYTEOR_HOT int byteor_sequenced_slots_subscriber_wait(struct byteor_sequenced_slots *h,
+				      unsigned int max, __u64 *first)
+{
+	struct __byteor_seq_fast *f = (struct __byteor_seq_fast *)h;
+	int k;
+
+	if (__BYTEOR_UNLIKELY(!h))
+		return __byteor_sequenced_slots_subscriber_wait(h, max, first);
+	k = __byteor_seq_try_wait(f, __BYTEOR_SEQ_FAST_SUB, max, first,
+				  f->fast & __BYTEOR_SEQ_FAST_NOWAIT);
+	return __BYTEOR_LIKELY(k) ? k : __byteor_sequenced_slots_subscriber_wait(h, max, first);
+}
+BYTEOR_API int __byteor_sequenced_slots_subscriber_wait_timed(struct byteor_sequenced_slots *h,
+					unsigned int max, __u64 *first,
+					long long timeout_ns);
+__BYTEOR_HOT int byteor_sequenced_slots_subscriber_wait_timed(struct byteor_sequenced_slots *h,
+				      unsigned int max, __u64 *first,
+				      long long timeout_ns)
+{
+	int k;
+
+	if (__BYTEOR_UNLIKELY(!h))
+		return __byteor_sequenced_slots_subscriber_wait_timed(h, max, first, timeout_ns);
+	k = __byteor_seq_try_wait((struct __byteor_seq_fast *)h, __BYTEOR_SEQ_FAST_SUB, max,
+				  first, !timeout_ns);
+	return __BYTEOR_LIKELY(k) ? k :
+		__byteor_sequenced_slots_subscriber_wait_timed(h, max, first, timeout_ns);
+}
+BYTEOR_API int __byteor_sequenced_slots_subscriber_advance(struct byteor_sequenced_slots *h,
+					unsigned int n);
+__BYTEOR_HOT int byteor_sequenced_slots_subscriber_advance(struct byteor_sequenced_slots *h,
+				      unsigned int n)
+{
+	if (__BYTEOR_LIKELY(h && __byteor_seq_try_advance((struct __byteor_seq_fast *)h,
+							   __BYTEOR_SEQ_FAST_SUB, n)))
+		return (int)n;
+	return __byteor_sequenced_slots_subscriber_advance(h, n);
+}
 
 /**
  * byteor_cursor_barrier_wait() - wait until entry @seq is published.

@@ -11,6 +11,7 @@
 #include "kselftest_harness.h"
 #include "host_test.h"
 #include "single_ring_test.h"
+#include "sequenced_slots_test.h"
 
 #include <dlfcn.h>
 #include <byteor/wait.h>
@@ -56,6 +57,12 @@ TEST_F(shlib, inline_paths_call_into_the_shared_library)
 		"__byteor_single_ring_claim_span", "__byteor_single_ring_peek_span",
 		"__byteor_events_claim", "__byteor_events_publish",
 		"__byteor_events_peek", "__byteor_events_release",
+		"__byteor_sequenced_slots_producer_claim",
+		"__byteor_sequenced_slots_producer_publish",
+		"__byteor_sequenced_slots_stage_wait",
+		"__byteor_sequenced_slots_stage_advance",
+		"__byteor_sequenced_slots_subscriber_wait",
+		"__byteor_sequenced_slots_entry",
 		"__byteor_notify_wake", NULL,
 	};
 	const char *const *sym;
@@ -70,6 +77,59 @@ TEST_F(shlib, inline_paths_call_into_the_shared_library)
 	/* Internal helpers stay hidden. */
 	EXPECT_EQ(NULL, dlsym(RTLD_DEFAULT, "__byteor_ec_wake"));
 	EXPECT_EQ(NULL, dlsym(RTLD_DEFAULT, "__byteor_lane_wait"));
+}
+
+/*
+ * Since 0.5 the sequenced slots' data path is inline; a program built
+ * against 0.4 headers still calls the exported functions of that name.
+ * They must be there, from the shared library, and carry entries.
+ */
+TEST_F(shlib, sequenced_slots_entry_points_of_0_4_still_work)
+{
+	int (*claim)(struct byteor_sequenced_slots *, unsigned int, __u64 *);
+	int (*publish)(struct byteor_sequenced_slots *, unsigned int);
+	void *(*entry)(const struct byteor_sequenced_slots *, __u64);
+	const void *(*entry_ro)(const struct byteor_sequenced_slots *, __u64);
+	int (*wait)(struct byteor_sequenced_slots *, unsigned int, __u64 *);
+	int (*advance)(struct byteor_sequenced_slots *, unsigned int);
+	struct byteor_sequenced_slots *p = NULL, *s = NULL;
+	struct byteor_attach_options o;
+	__u64 first, i;
+
+	HT_SETUP_SKIPPED();
+	*(void **)&claim = dlsym(RTLD_DEFAULT, "byteor_sequenced_slots_producer_claim");
+	*(void **)&publish = dlsym(RTLD_DEFAULT, "byteor_sequenced_slots_producer_publish");
+	*(void **)&entry = dlsym(RTLD_DEFAULT, "byteor_sequenced_slots_entry");
+	*(void **)&entry_ro = dlsym(RTLD_DEFAULT, "byteor_sequenced_slots_entry_ro");
+	*(void **)&wait = dlsym(RTLD_DEFAULT, "byteor_sequenced_slots_stage_wait");
+	*(void **)&advance = dlsym(RTLD_DEFAULT, "byteor_sequenced_slots_stage_advance");
+	ASSERT_NE(NULL, claim);
+	ASSERT_NE(NULL, publish);
+	ASSERT_NE(NULL, entry);
+	ASSERT_NE(NULL, entry_ro);
+	ASSERT_NE(NULL, wait);
+	ASSERT_NE(NULL, advance);
+	EXPECT_NE(NULL, strstr(origin("byteor_sequenced_slots_stage_wait"),
+			       "libbyteor.so"));
+	ASSERT_EQ(0, st_create_topo(self->d.path, "seq", 8, ST_UNICAST));
+	o = st_opts(self->d.path, 0, 0);
+	ASSERT_EQ(0, byteor_attach_sequenced_slots_region(&o, BYTEOR_ROLE_PRODUCER, &p));
+	ASSERT_EQ(0, byteor_attach_sequenced_slots_region(&o, BYTEOR_ROLE_CONSUMER, &s));
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(0, claim(p, 1, &first));
+		ASSERT_EQ(i, first);
+		*(__u64 *)entry(p, first) = i * 7;
+		ASSERT_EQ(1, publish(p, 1));
+		ASSERT_EQ(1, wait(s, 4, &first));
+		ASSERT_EQ(i, first);
+		EXPECT_EQ(i * 7, *(const __u64 *)entry_ro(s, first));
+		ASSERT_EQ(1, advance(s, 1));
+	}
+	EXPECT_EQ(-EAGAIN, wait(s, 4, &first));
+	EXPECT_EQ(-EBADF, claim(s, 1, &first));
+	EXPECT_EQ(NULL, entry(NULL, 0));
+	byteor_sequenced_slots_detach(s);
+	byteor_sequenced_slots_detach(p);
 }
 
 TEST_F(shlib, the_program_reads_the_fence_mode_the_library_set)

@@ -198,6 +198,84 @@ TEST_F(seqh, live_stage_clears_a_removed_bit_scribbled_onto_it)
 	byteor_sequenced_slots_detach(p);
 }
 
+/*
+ * A polling stage that has caught up answers "nothing new" inline
+ * (byteor/seq_inline.h) - but not over a scribble: its own gating sequence
+ * scribbled lower (the producer would wait for it for ever) is put back by
+ * that very poll, and so is a removed bit scribbled onto it.
+ */
+TEST_F(seqh, caught_up_poll_heals_a_scribbled_gating_sequence)
+{
+	struct byteor_sequenced_slots *p, *s0;
+	_Atomic __u64 *gating;
+	__u64 first;
+
+	ASSERT_EQ(0, st_create_topo(self->d.path, "seq", 8, ST_UNICAST));
+	p = sh_attach(_metadata, self->d.path, BYTEOR_ROLE_PRODUCER, 0);
+	s0 = sh_attach(_metadata, self->d.path, BYTEOR_ROLE_CONSUMER, 0);
+	ASSERT_NE(NULL, s0);
+	gating = &s0->stage[0]->gating;
+	sh_publish(_metadata, p, 4);
+	ASSERT_EQ(4, byteor_sequenced_slots_stage_wait(s0, 8, &first));
+	ASSERT_EQ(4, byteor_sequenced_slots_stage_advance(s0, 4));
+	EXPECT_EQ(-EAGAIN, byteor_sequenced_slots_stage_wait(s0, 8, &first));
+
+	atomic_store(gating, 1);
+	EXPECT_EQ(-EAGAIN, byteor_sequenced_slots_stage_wait(s0, 8, &first));
+	EXPECT_EQ(4, atomic_load(gating));
+	atomic_store(gating, 2);
+	EXPECT_EQ(-EAGAIN, byteor_sequenced_slots_stage_wait_timed(s0, 8, &first, 0));
+	EXPECT_EQ(4, atomic_load(gating));
+
+	atomic_fetch_or(&p->prod->removed, 1U << 0);
+	EXPECT_EQ(-EAGAIN, byteor_sequenced_slots_stage_wait(s0, 8, &first));
+	EXPECT_EQ(0, atomic_load(&p->prod->removed));
+
+	/* And the lane still carries entries: 8 more fill the ring. */
+	sh_publish(_metadata, p, 8);
+	EXPECT_EQ(8, byteor_sequenced_slots_stage_wait(s0, 8, &first));
+	EXPECT_EQ(4, first);
+	byteor_sequenced_slots_detach(s0);
+	byteor_sequenced_slots_detach(p);
+}
+
+/*
+ * A caught-up cursor follower refreshes its barrier inline, trusting a
+ * cursor only 1 to a ring ahead: a cursor scribbled back behind the stage
+ * is neither entries nor "nothing new" but the library's -EBADMSG, and
+ * the lane carries entries again once the producer's next publish puts
+ * the true cursor back.
+ */
+TEST_F(seqh, caught_up_poll_refuses_a_cursor_scribbled_backwards)
+{
+	struct byteor_sequenced_slots *p, *s0;
+	__u64 first;
+	int ret;
+
+	ASSERT_EQ(0, st_create_topo(self->d.path, "seq", 8, ST_UNICAST));
+	p = sh_attach(_metadata, self->d.path, BYTEOR_ROLE_PRODUCER, 0);
+	s0 = sh_attach(_metadata, self->d.path, BYTEOR_ROLE_CONSUMER, 0);
+	ASSERT_NE(NULL, s0);
+	sh_publish(_metadata, p, 6);
+	ASSERT_EQ(6, byteor_sequenced_slots_stage_wait(s0, 8, &first));
+	ASSERT_EQ(6, byteor_sequenced_slots_stage_advance(s0, 6));
+	sh_publish(_metadata, p, 2);
+	ASSERT_EQ(2, byteor_sequenced_slots_stage_wait(s0, 8, &first));
+	ASSERT_EQ(2, byteor_sequenced_slots_stage_advance(s0, 2));
+
+	/* Back by more than a ring from the cursor the stage saw (8). */
+	atomic_store(&p->prod->cursor, 8ULL - 8 - 1);
+	ret = byteor_sequenced_slots_stage_wait(s0, 8, &first);
+	EXPECT_EQ(-EBADMSG, ret) TH_LOG("got %d", ret);
+
+	sh_publish(_metadata, p, 1);
+	ret = byteor_sequenced_slots_stage_wait(s0, 8, &first);
+	EXPECT_EQ(1, ret) TH_LOG("got %d", ret);
+	EXPECT_EQ(8, first);
+	byteor_sequenced_slots_detach(s0);
+	byteor_sequenced_slots_detach(p);
+}
+
 TEST(every_call_taking_a_handle_refuses_null)
 {
 	struct byteor_sequenced_slots_snapshot snap;

@@ -31,7 +31,7 @@ static inline __s64 sdiff(__u64 a, __u64 b)
 /* Slot header (the entry's sequence) of @seq. */
 static inline __u64 *seq_hdr(const struct byteor_sequenced_slots *h, __u64 seq)
 {
-	return (__u64 *)(h->ring + (seq & h->mask) * h->stride);
+	return __byteor_seq_hdr(&h->f, seq);
 }
 
 static inline __u32 seq_removed(const struct byteor_sequenced_slots *h,
@@ -149,13 +149,13 @@ static int seq_eval_consumer(struct byteor_sequenced_slots *h,
 			break;
 		e->removed = again;
 	}
-	if (sdiff(c, h->cursor_seen) < -(__s64)h->cap) {
+	if (sdiff(c, h->f.cursor_seen) < -(__s64)h->f.cap) {
 		/*
 		 * Back by more than a ring: a scribble now, or the true
 		 * cursor after one that raised cursor_seen.  Report it once
 		 * and resynchronise, so the lane heals once scribbling stops.
 		 */
-		h->cursor_seen = c;
+		h->f.cursor_seen = c;
 		return -EBADMSG;
 	}
 	/*
@@ -163,9 +163,9 @@ static int seq_eval_consumer(struct byteor_sequenced_slots *h,
 	 * own position (a descendant of it gates the producer): such a
 	 * value is a scribble and must not raise cursor_seen.
 	 */
-	if (sdiff(c, h->cursor_seen) > 0 &&
-	    (h->role != BYTEOR_ROLE_CONSUMER || c - h->pos <= h->cap))
-		h->cursor_seen = c;
+	if (sdiff(c, h->f.cursor_seen) > 0 &&
+	    (h->role != BYTEOR_ROLE_CONSUMER || c - h->f.pos <= h->f.cap))
+		h->f.cursor_seen = c;
 	e->lag = SEQ_NONE;
 	e->min = c;
 	if (cur && sdiff(c, e->need) < 0)
@@ -192,8 +192,8 @@ static void seq_heal(struct byteor_sequenced_slots *h)
 		return;
 	mine = h->role == BYTEOR_ROLE_PRODUCER ? &h->prod->cursor :
 		&h->stage[h->idx]->gating;
-	if (atomic_load_explicit(mine, memory_order_relaxed) != h->pos)
-		atomic_store_explicit(mine, h->pos, memory_order_release);
+	if (atomic_load_explicit(mine, memory_order_relaxed) != h->f.pos)
+		atomic_store_explicit(mine, h->f.pos, memory_order_release);
 }
 
 /*
@@ -215,13 +215,13 @@ static int seq_eval_producer(struct byteor_sequenced_slots *h,
 	e->removed = seq_removed(h, memory_order_seq_cst);
 	for (tries = 0; tries < SEQ_TRIES; tries++) {
 		set = seq_expand(h, h->terminal, e->removed, &cur);
-		e->min = h->pos;
+		e->min = h->f.pos;
 		e->lag = SEQ_NONE;
 		for (j = 0; j < (int)h->nstages; j++) {
 			if (!(set & (1U << j)))
 				continue;
 			g = seq_src_load(h, j);
-			if (sdiff(g, h->pos) > 0 || h->pos - g > h->cap)
+			if (sdiff(g, h->f.pos) > 0 || h->f.pos - g > h->f.cap)
 				return -EBADMSG;
 			if (sdiff(g, e->min) < 0)
 				e->min = g;
@@ -411,11 +411,13 @@ static void seq_view(struct byteor_sequenced_slots *h)
 	__u32 i, needed = 0;
 
 	h->prod = __byteor_area(h->reg, BYTEOR_AREA_CONTROL, 0);
-	h->ring = __byteor_area(h->reg, BYTEOR_AREA_SLOTS, 0);
-	h->cap = g->capacity;
-	h->mask = (__u64)g->capacity - 1;
+	h->f.ring = __byteor_area(h->reg, BYTEOR_AREA_SLOTS, 0);
+	h->f.cursor = (__u64 *)&h->prod->cursor;
+	h->f.removed = (const __u32 *)&h->prod->removed;
+	h->f.cap = g->capacity;
+	h->f.mask = (__u64)g->capacity - 1;
 	h->slot_size = g->slot_size;
-	h->stride = BYTEOR_SLOT_HEADER + g->slot_size;
+	h->f.stride = BYTEOR_SLOT_HEADER + g->slot_size;
 	h->nstages = g->queues;
 	h->all = (__u32)((1ULL << g->queues) - 1);
 	for (i = 0; i < h->nstages; i++) {
@@ -425,6 +427,31 @@ static void seq_view(struct byteor_sequenced_slots *h)
 		needed |= h->deps[i];
 	}
 	h->terminal = h->all & ~needed;
+}
+
+/*
+ * What the inline paths (byteor/seq_inline.h) may do with this handle, and
+ * the shared words they touch: set last, once the handle is attached.
+ */
+static void seq_fast_view(struct byteor_sequenced_slots *h)
+{
+	struct __byteor_seq_fast *f = &h->f;
+
+	if (h->role == BYTEOR_ROLE_PRODUCER) {
+		f->wake = (__u32 *)&h->prod->cursor_ec.waiters;
+		f->fast = __BYTEOR_SEQ_FAST_PROD;
+	} else if (h->role == BYTEOR_ROLE_CONSUMER) {
+		f->gating = (__u64 *)&h->stage[h->idx]->gating;
+		f->wake = (__u32 *)&h->stage[h->idx]->ec.waiters;
+		f->self = (1U << h->idx) |
+			  (1U << (h->idx + __BYTEOR_SEQ_JOIN_SHIFT));
+		f->fast = h->subscriber ? __BYTEOR_SEQ_FAST_SUB :
+			  __BYTEOR_SEQ_FAST_STAGE;
+		if (!h->deps[h->idx])
+			f->fast |= __BYTEOR_SEQ_FAST_CURSOR;
+	}
+	if (f->fast && !h->timeout_ns)
+		f->fast |= __BYTEOR_SEQ_FAST_NOWAIT;
 }
 
 /*
@@ -495,13 +522,13 @@ static void seq_attach_stage(struct byteor_sequenced_slots *h)
 	__u32 mask;
 
 	c = seq_src_load(h, __BYTEOR_SEQ_SRC_CURSOR);
-	h->cursor_seen = c;
+	h->f.cursor_seen = c;
 	if (seq_eval_consumer(h, &e))
 		e.min = c;
 	mask = atomic_load_explicit(&h->prod->removed, memory_order_seq_cst);
 	if (!(mask & (bit | jbit))) {
 		g = atomic_load_explicit(&me->gating, memory_order_acquire);
-		start = (sdiff(g, c) > 0 || c - g > h->cap) ? e.min : g;
+		start = (sdiff(g, c) > 0 || c - g > h->f.cap) ? e.min : g;
 		atomic_store_explicit(&me->gating, start, memory_order_release);
 	} else {
 		if (mask & bit) {
@@ -524,8 +551,8 @@ static void seq_attach_stage(struct byteor_sequenced_slots *h)
 		/* Waiters on us re-evaluate with the new mask. */
 		__byteor_ec_notify(&me->ec);
 	}
-	h->pos = start;
-	h->limit = start;
+	h->f.pos = start;
+	h->f.limit = start;
 	atomic_fetch_add_explicit(&me->attaches, 1, memory_order_relaxed);
 }
 
@@ -585,7 +612,7 @@ int byteor_attach_sequenced_slots_region(const struct byteor_attach_options *o,
 		if ((wo.wait_strategy & BYTEOR_WAIT_STRATEGY_MASK) != BYTEOR_WAIT_SPIN)
 			wo.wait_strategy = BYTEOR_WAIT_YIELD |
 				(wo.wait_strategy & ~(int)BYTEOR_WAIT_STRATEGY_MASK);
-		h->cursor_seen = seq_src_load(h, __BYTEOR_SEQ_SRC_CURSOR);
+		h->f.cursor_seen = seq_src_load(h, __BYTEOR_SEQ_SRC_CURSOR);
 	} else {
 		__byteor_notifier_init();
 	}
@@ -594,15 +621,16 @@ int byteor_attach_sequenced_slots_region(const struct byteor_attach_options *o,
 		goto err_detach;
 	h->waiter_ok = true;
 	if (rrole == BYTEOR_ROLE_PRODUCER) {
-		h->pos = atomic_load_explicit(&h->prod->cursor, memory_order_acquire);
-		h->cursor_seen = h->pos;
+		h->f.pos = atomic_load_explicit(&h->prod->cursor, memory_order_acquire);
+		h->f.cursor_seen = h->f.pos;
 		/* Floor a ring behind: the first claim evaluates the stages. */
-		h->limit = h->pos - h->cap;
+		h->f.limit = h->f.pos - h->f.cap;
 		atomic_fetch_add_explicit(&h->prod->attaches, 1,
 					  memory_order_relaxed);
 	} else if (rrole == BYTEOR_ROLE_CONSUMER) {
 		seq_attach_stage(h);
 	}
+	seq_fast_view(h);
 	*out = h;
 	return 0;
 
@@ -627,7 +655,7 @@ void byteor_sequenced_slots_detach(struct byteor_sequenced_slots *h)
  * Producer.
  */
 
-int byteor_sequenced_slots_producer_claim_timed(struct byteor_sequenced_slots *h,
+int __byteor_sequenced_slots_producer_claim_timed(struct byteor_sequenced_slots *h,
 						unsigned int n, __u64 *first,
 						long long timeout_ns)
 {
@@ -639,11 +667,11 @@ int byteor_sequenced_slots_producer_claim_timed(struct byteor_sequenced_slots *h
 		return -EINVAL;
 	if (__BYTEOR_UNLIKELY(h->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
-	if (__BYTEOR_UNLIKELY(!n || !first || n > h->cap - h->claimed))
+	if (__BYTEOR_UNLIKELY(!n || !first || n > h->f.cap - h->f.claimed))
 		return -EINVAL;
 	/* The floor the claim needs: entries it reuses must be passed. */
-	e.need = h->pos + h->claimed + n - h->cap;
-	if (__BYTEOR_UNLIKELY(sdiff(h->limit, e.need) < 0)) {
+	e.need = h->f.pos + h->f.claimed + n - h->f.cap;
+	if (__BYTEOR_UNLIKELY(sdiff(h->f.limit, e.need) < 0)) {
 		ret = seq_wait(h, &e, seq_eval_producer, h->all, false,
 			       timeout_ns);
 		if (ret) {
@@ -651,9 +679,9 @@ int byteor_sequenced_slots_producer_claim_timed(struct byteor_sequenced_slots *h
 				seq_heal(h);
 			return ret;
 		}
-		h->limit = e.min;
+		h->f.limit = e.min;
 	}
-	s = h->pos + h->claimed;
+	s = h->f.pos + h->f.claimed;
 	/*
 	 * The header names the entry's sequence; ordered before the stages'
 	 * reads by the release store of the cursor in ..._publish().
@@ -661,51 +689,42 @@ int byteor_sequenced_slots_producer_claim_timed(struct byteor_sequenced_slots *h
 	for (i = 0; i < n; i++)
 		__atomic_store_n(seq_hdr(h, s + i), s + i, __ATOMIC_RELAXED);
 	BYTEOR_CRASHPOINT("seq.producer.claimed");
-	h->claimed += n;
+	h->f.claimed += n;
 	*first = s;
 	return 0;
 }
 
-int byteor_sequenced_slots_producer_claim(struct byteor_sequenced_slots *h,
+int __byteor_sequenced_slots_producer_claim(struct byteor_sequenced_slots *h,
 					  unsigned int n, __u64 *first)
 {
-	return byteor_sequenced_slots_producer_claim_timed(h, n, first,
-							   h ? h->timeout_ns : 0);
+	return __byteor_sequenced_slots_producer_claim_timed(h, n, first,
+							     h ? h->timeout_ns : 0);
 }
 
-int byteor_sequenced_slots_producer_publish(struct byteor_sequenced_slots *h,
+int __byteor_sequenced_slots_producer_publish(struct byteor_sequenced_slots *h,
 					    unsigned int n)
 {
 	if (__BYTEOR_UNLIKELY(!h))
 		return -EINVAL;
 	if (__BYTEOR_UNLIKELY(h->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
-	if (__BYTEOR_UNLIKELY(n > h->claimed))
+	if (__BYTEOR_UNLIKELY(n > h->f.claimed))
 		return -EINVAL;
-	BYTEOR_CRASHPOINT("seq.producer.before_publish");
-	h->pos += n;
-	h->claimed -= n;
-	/*
-	 * Release: pairs with the acquire load of the cursor in
-	 * seq_src_load() by stages following it: the entries and headers
-	 * written since the claim are visible before the cursor covers them.
-	 */
-	atomic_store_explicit(&h->prod->cursor, h->pos, memory_order_release);
-	BYTEOR_CRASHPOINT("seq.producer.published");
-	__byteor_ec_notify(&h->prod->cursor_ec);
+	/* The release store of the cursor pairs with seq_src_load(). */
+	__byteor_seq_publish(&h->f, n);
 	return (int)n;
 }
 
-void *byteor_sequenced_slots_entry(const struct byteor_sequenced_slots *h,
-				   __u64 seq)
+void *__byteor_sequenced_slots_entry(const struct byteor_sequenced_slots *h,
+				     __u64 seq)
 {
-	if (!h || h->role == BYTEOR_ROLE_OBSERVER || h->subscriber)
+	if (!h || !(h->f.fast & (__BYTEOR_SEQ_FAST_PROD | __BYTEOR_SEQ_FAST_STAGE)))
 		return NULL;
 	return (unsigned char *)seq_hdr(h, seq) + BYTEOR_SLOT_HEADER;
 }
 
-const void *byteor_sequenced_slots_entry_ro(const struct byteor_sequenced_slots *h,
-					    __u64 seq)
+const void *__byteor_sequenced_slots_entry_ro(const struct byteor_sequenced_slots *h,
+					      __u64 seq)
 {
 	if (!h)
 		return NULL;
@@ -751,14 +770,14 @@ static long long seq_resync(struct byteor_sequenced_slots *h, __u64 bar)
 {
 	__u64 c = seq_src_load(h, __BYTEOR_SEQ_SRC_CURSOR), start;
 
-	if (sdiff(bar, c) > 0 || c - bar > h->cap ||
+	if (sdiff(bar, c) > 0 || c - bar > h->f.cap ||
 	    __atomic_load_n(seq_hdr(h, c - 1), __ATOMIC_RELAXED) != c - 1)
 		return -EBADMSG;
-	start = c - h->cap;
-	if (sdiff(start, h->pos) <= 0)
+	start = c - h->f.cap;
+	if (sdiff(start, h->f.pos) <= 0)
 		return -EBADMSG;
-	h->pos = start;
-	h->limit = start;
+	h->f.pos = start;
+	h->f.limit = start;
 	/* Release: as in seq_advance(); we are done with what is below. */
 	atomic_store_explicit(&h->stage[h->idx]->gating, start,
 			      memory_order_release);
@@ -774,23 +793,23 @@ static long long seq_resync(struct byteor_sequenced_slots *h, __u64 bar)
 static long long seq_stage_avail(struct byteor_sequenced_slots *h,
 				 struct seq_eval *e, __u64 want)
 {
-	__u64 d = h->limit - h->pos;
+	__u64 d = h->f.limit - h->f.pos;
 
 	if (__BYTEOR_LIKELY(d >= want))
 		return (long long)d;
 	seq_unremove_self(h);
 	if (seq_eval_consumer(h, e))
 		return -EBADMSG;
-	d = e->min - h->pos;
+	d = e->min - h->f.pos;
 	if ((__s64)d < 0) {
 		/* A dependency re-attached behind us: wait for it. */
-		if (-d > h->cap)
+		if (-d > h->f.cap)
 			return -EBADMSG;
 		return 0;
 	}
-	if (d > h->cap)
+	if (d > h->f.cap)
 		return seq_resync(h, e->min);
-	h->limit = e->min;
+	h->f.limit = e->min;
 	return (long long)d;
 }
 
@@ -808,10 +827,11 @@ static int seq_stage_wait(struct byteor_sequenced_slots *h, unsigned int max,
 		max = BYTEOR_SEQ_BATCH_MAX;
 	e.set = h->deps[h->idx];
 	e.cursor = !e.set;
-	e.need = h->pos + 1;
+	e.need = h->f.pos + 1;
 	avail = seq_stage_avail(h, &e, 1);
 	if (__BYTEOR_UNLIKELY(avail <= 0)) {
-		if (!avail) {
+		/* Polling: the evaluation just made is the answer. */
+		if (!avail && timeout_ns) {
 			ret = seq_wait(h, &e, seq_eval_consumer,
 				       seq_ancestors(h, e.set), true,
 				       timeout_ns);
@@ -828,17 +848,17 @@ static int seq_stage_wait(struct byteor_sequenced_slots *h, unsigned int max,
 	k = __byteor_min_u(max, (__u64)avail);
 	for (i = 0; i < k; i++)
 		/* Read once: a peer may rewrite it; checked, never used. */
-		if (__atomic_load_n(seq_hdr(h, h->pos + i), __ATOMIC_RELAXED) !=
-		    h->pos + i)
+		if (__atomic_load_n(seq_hdr(h, h->f.pos + i), __ATOMIC_RELAXED) !=
+		    h->f.pos + i)
 			break;
-	*first = h->pos;
+	*first = h->f.pos;
 	if (__BYTEOR_UNLIKELY(!i)) {
 		/*
 		 * Our entry is not in its slot (overwritten: see
 		 * seq_resync()).  Drop the cached barrier, so the next call
 		 * evaluates again rather than read the same slot for ever.
 		 */
-		h->limit = h->pos;
+		h->f.limit = h->f.pos;
 		return -EBADMSG;
 	}
 	return (int)i;
@@ -846,17 +866,17 @@ static int seq_stage_wait(struct byteor_sequenced_slots *h, unsigned int max,
 
 static int seq_advance(struct byteor_sequenced_slots *h, unsigned int n)
 {
-	if (__BYTEOR_UNLIKELY(n > h->limit - h->pos))
+	if (__BYTEOR_UNLIKELY(n > h->f.limit - h->f.pos))
 		return -EINVAL;
 	BYTEOR_CRASHPOINT(h->subscriber ? "seq.subscriber.before_advance" :
 			  "seq.stage.before_advance");
-	h->pos += n;
+	h->f.pos += n;
 	/*
 	 * Release: pairs with the acquire load of this gating sequence in
 	 * seq_src_load() by dependents (which then read what we wrote) and by
 	 * the producer (which then reuses the slots we are done with).
 	 */
-	atomic_store_explicit(&h->stage[h->idx]->gating, h->pos,
+	atomic_store_explicit(&h->stage[h->idx]->gating, h->f.pos,
 			      memory_order_release);
 	BYTEOR_CRASHPOINT(h->subscriber ? "seq.subscriber.advanced" :
 			  "seq.stage.advanced");
@@ -864,7 +884,7 @@ static int seq_advance(struct byteor_sequenced_slots *h, unsigned int n)
 	return (int)n;
 }
 
-int byteor_sequenced_slots_stage_wait_timed(struct byteor_sequenced_slots *h,
+int __byteor_sequenced_slots_stage_wait_timed(struct byteor_sequenced_slots *h,
 					    unsigned int max, __u64 *first,
 					    long long timeout_ns)
 {
@@ -875,14 +895,14 @@ int byteor_sequenced_slots_stage_wait_timed(struct byteor_sequenced_slots *h,
 	return seq_stage_wait(h, max, first, timeout_ns);
 }
 
-int byteor_sequenced_slots_stage_wait(struct byteor_sequenced_slots *h,
+int __byteor_sequenced_slots_stage_wait(struct byteor_sequenced_slots *h,
 				      unsigned int max, __u64 *first)
 {
-	return byteor_sequenced_slots_stage_wait_timed(h, max, first,
-						       h ? h->timeout_ns : 0);
+	return __byteor_sequenced_slots_stage_wait_timed(h, max, first,
+							 h ? h->timeout_ns : 0);
 }
 
-int byteor_sequenced_slots_stage_advance(struct byteor_sequenced_slots *h,
+int __byteor_sequenced_slots_stage_advance(struct byteor_sequenced_slots *h,
 					 unsigned int n)
 {
 	if (__BYTEOR_UNLIKELY(!h))
@@ -892,7 +912,7 @@ int byteor_sequenced_slots_stage_advance(struct byteor_sequenced_slots *h,
 	return seq_advance(h, n);
 }
 
-int byteor_sequenced_slots_subscriber_wait_timed(struct byteor_sequenced_slots *h,
+int __byteor_sequenced_slots_subscriber_wait_timed(struct byteor_sequenced_slots *h,
 						 unsigned int max, __u64 *first,
 						 long long timeout_ns)
 {
@@ -903,14 +923,14 @@ int byteor_sequenced_slots_subscriber_wait_timed(struct byteor_sequenced_slots *
 	return seq_stage_wait(h, max, first, timeout_ns);
 }
 
-int byteor_sequenced_slots_subscriber_wait(struct byteor_sequenced_slots *h,
+int __byteor_sequenced_slots_subscriber_wait(struct byteor_sequenced_slots *h,
 					   unsigned int max, __u64 *first)
 {
-	return byteor_sequenced_slots_subscriber_wait_timed(h, max, first,
-							    h ? h->timeout_ns : 0);
+	return __byteor_sequenced_slots_subscriber_wait_timed(h, max, first,
+							      h ? h->timeout_ns : 0);
 }
 
-int byteor_sequenced_slots_subscriber_advance(struct byteor_sequenced_slots *h,
+int __byteor_sequenced_slots_subscriber_advance(struct byteor_sequenced_slots *h,
 					      unsigned int n)
 {
 	if (__BYTEOR_UNLIKELY(!h))
@@ -1025,7 +1045,7 @@ unsigned int byteor_sequenced_slots_slot_size(const struct byteor_sequenced_slot
 
 unsigned int byteor_sequenced_slots_capacity(const struct byteor_sequenced_slots *h)
 {
-	return h ? (unsigned int)h->cap : 0;
+	return h ? (unsigned int)h->f.cap : 0;
 }
 
 unsigned int byteor_sequenced_slots_stages(const struct byteor_sequenced_slots *h)

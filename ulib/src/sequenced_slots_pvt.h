@@ -126,32 +126,25 @@ _Static_assert(BYTEOR_MAX_STAGES <= __BYTEOR_SEQ_JOIN_SHIFT, "join bits");
 /*
  * struct byteor_sequenced_slots - one handle's private view.  Nothing here
  * is shared or trusted from shared memory.
+ * @f:         first: what the inline paths use (byteor/seq_inline.h): the
+ *             ring, the shared words they touch, the private geometry, and
+ *             pos (producer: the cursor; stage: its gating sequence; both
+ *             authoritative), claimed (producer: claimed, not published),
+ *             limit (producer: cached gating floor, claims stay below
+ *             limit + cap; stage: cached barrier), cursor_seen (highest
+ *             cursor this handle has read: barrier sanity)
  * @prod, @stage: the control blocks (shared)
- * @ring:      slot 0 (shared)
- * @mask, @cap, @stride, @slot_size: private geometry
+ * @slot_size: payload bytes, from the private geometry
  * @nstages:   stages in the geometry
  * @deps:      stage_deps of the private geometry
  * @terminal:  bit i: no stage depends on stage i
  * @role:      BYTEOR_ROLE_PRODUCER, _CONSUMER (stage or subscriber), _OBSERVER
  * @subscriber: a stage handle attached as a subscriber
  * @idx:       stage index (stages and subscribers)
- * @pos:       producer: the cursor (authoritative); stage: its gating
- *             sequence (authoritative)
- * @claimed:   producer: entries claimed, not published
- * @limit:     producer: cached gating floor (may claim below limit + cap);
- *             stage: cached barrier (entries below it are available)
- * @cursor_seen: highest cursor this handle has read (barrier sanity)
  */
 struct byteor_sequenced_slots {
+	struct __byteor_seq_fast f;
 	struct __byteor_seq_prod_ctl *prod;
-	unsigned char *ring;
-	__u64 mask;
-	__u64 cap;
-	__u64 pos;
-	__u64 claimed;
-	__u64 limit;
-	__u64 cursor_seen;
-	__u32 stride;
 	__u32 slot_size;
 	__u32 nstages;
 	__u32 terminal;
@@ -167,5 +160,8 @@ struct byteor_sequenced_slots {
 	__u32 deps[BYTEOR_MAX_STAGES];
 	struct __byteor_waiter w;
 };
+
+_Static_assert(offsetof(struct byteor_sequenced_slots, f) == 0,
+	       "the inline paths cast the handle to its fast view");
 
 #endif /* _BYTEOR_SEQUENCED_SLOTS_PVT_H */

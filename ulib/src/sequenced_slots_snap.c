@@ -36,7 +36,7 @@ int byteor_sequenced_slots_snapshot(const struct byteor_sequenced_slots *h,
 	c = atomic_load_explicit(&h->prod->cursor, memory_order_acquire);
 	s->cursor = c;
 	s->gate = atomic_load_explicit(&h->prod->gate, memory_order_relaxed);
-	s->capacity = (__u32)h->cap;
+	s->capacity = (__u32)h->f.cap;
 	s->slot_size = h->slot_size;
 	s->stages = h->nstages;
 	s->removed_mask = removed;
@@ -55,7 +55,7 @@ int byteor_sequenced_slots_snapshot(const struct byteor_sequenced_slots *h,
 		struct __byteor_seq_stage_ctl *ctl = h->stage[i];
 
 		g = t->gating;
-		if ((__s64)(c - g) >= 0 && c - g <= h->cap)
+		if ((__s64)(c - g) >= 0 && c - g <= h->f.cap)
 			t->lag = c - g;
 		else
 			s->flags |= BYTEOR_SEQ_SNAP_F_CORRUPT;
@@ -85,7 +85,7 @@ int byteor_sequenced_slots_snapshot(const struct byteor_sequenced_slots *h,
 		if ((set & (1U << i)) &&
 		    (__s64)(s->stage[i].gating - s->min_gating) < 0)
 			s->min_gating = s->stage[i].gating;
-	if (c - s->min_gating <= h->cap)
+	if (c - s->min_gating <= h->f.cap)
 		s->occupancy = c - s->min_gating;
 	else
 		s->flags |= BYTEOR_SEQ_SNAP_F_CORRUPT;
