@@ -16,7 +16,10 @@
  * message is checked (loops.h, loop_ipm).  The count of one run includes
  * start-up, attach and teardown; bench/ipm_report.c runs it at N and 2N
  * and divides the difference by N.  The sequenced slots run here too
- * (claim 1, publish, wait for 1, advance: the unicast publish-1 path).
+ * (claim 1, publish, wait for 1, advance: the unicast publish-1 path),
+ * and the journal (64 B records: BATCH appends, then BATCH reads, each
+ * copied out and validated; the area wraps, so the publisher's head moves
+ * on every record as in steady state).
  *
  * Exit status: 0, or 1 with a message naming what failed.
  */
@@ -26,6 +29,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <byteor/journal.h>
 #include <byteor/region.h>
 #include <byteor/sequenced_slots.h>
 #include "bench.h"
@@ -93,6 +97,68 @@ out:
 	return ret < 0 ? ret : 0;
 }
 
+/* Journal records of the ipm subject: area bytes (wraps every ~800 records). */
+#define IPM_JR_CAPACITY	(64U << 10)
+
+/* The journal, 64 B records: BATCH appends, then BATCH reads, one thread. */
+static int journal_ipm(void)
+{
+	struct byteor_region_options o = {
+		.kind = BYTEOR_KIND_JOURNAL,
+		.geometry = { .slot_size = 64, .capacity = IPM_JR_CAPACITY, .queues = 1,
+			      .producers = 1 },
+		.backing = BYTEOR_BACKING_USER,
+		.dir = R->dir,
+	};
+	struct byteor_attach_options a = {
+		.backing = BYTEOR_BACKING_USER, .dir = R->dir,
+		.wait_strategy = BYTEOR_WAIT_SPIN, .timeout_ns = 0,
+	};
+	struct byteor_journal *p = NULL, *c = NULL;
+	uint64_t i, k, m[8] = { 0 }, in[8], bad = 0;
+	char name[64];
+	int ret;
+
+	snprintf(name, sizeof(name), "ipm.%d.journal", (int)getpid());
+	o.name = a.name = name;
+	ret = byteor_region_create(&o, NULL);
+	if (ret < 0)
+		return run_fail(ret, "region_create(journal): %s", byteor_strerror(ret));
+	ret = byteor_attach_journal_publisher(&a, &p);
+	if (ret >= 0)
+		ret = byteor_attach_journal_subscriber_tail(&a, &c);
+	if (ret < 0) {
+		run_fail(ret, "attach journal: %s", byteor_strerror(ret));
+		goto out;
+	}
+	for (i = 0; i < R->n; i += R->batch) {
+		for (k = 0; k < R->batch; k++) {
+			m[0] = i + k;
+			ret = byteor_journal_append(p, 1, m, sizeof(m), NULL);
+			if (ret) {
+				run_fail(ret, "journal_append: %s", byteor_strerror(ret));
+				goto out;
+			}
+		}
+		for (k = 0; k < R->batch; k++) {
+			ret = byteor_journal_read(c, in, sizeof(in), NULL);
+			if (ret != (int)sizeof(in)) {
+				run_fail(ret < 0 ? ret : -EIO, "journal_read returned %d", ret);
+				goto out;
+			}
+			bad |= in[0] ^ (i + k);
+		}
+	}
+	ret = bad ? run_fail(-EBADMSG, "journal: wrong record") : 0;
+out:
+	if (c)
+		byteor_journal_detach(c);
+	if (p)
+		byteor_journal_detach(p);
+	byteor_region_destroy(name, BYTEOR_BACKING_USER, R->dir);
+	return ret < 0 ? ret : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct subject *s = NULL;
@@ -103,7 +169,7 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "-l")) {
 		for (i = 0; subjects[i]; i++)
 			printf("%s\n", subjects[i]->name);
-		printf("byteor-seq\n");
+		printf("byteor-seq\nbyteor-journal\n");
 		return 0;
 	}
 	if (argc < 5 || argc > 6) {
@@ -132,6 +198,12 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		ret = seq_ipm();
+	} else if (!strcmp(argv[1], "byteor-journal")) {
+		if (R->payload != 64) {
+			fprintf(stderr, "ipm: byteor-journal runs 64 B records only\n");
+			return 2;
+		}
+		ret = journal_ipm();
 	} else {
 		for (i = 0; subjects[i]; i++)
 			if (!strcmp(subjects[i]->name, argv[1]))

@@ -229,7 +229,10 @@ BYTEOR_API int byteor_journal_abort(struct byteor_journal *j);
  * byteor_journal_peek() - the record at the subscriber's position, in
  * place (the position does not move; see byteor_journal_consume()).
  * @j:   subscriber handle
- * @rec: filled in (also on -EOVERFLOW and -EBADMSG, see the struct)
+ * @rec: filled in (also on -EOVERFLOW and -EBADMSG, see the struct).  Its
+ *       len, type and next, like its payload, are known intact once
+ *       byteor_journal_consume() or validate() returns 0 (a publisher
+ *       lapping the record meanwhile makes them -EOVERFLOW)
  *
  * Waits as the attach's timeout_ns says for a record.
  * Return: 0, or -EBADF (not a subscriber), -EAGAIN, -ETIMEDOUT,

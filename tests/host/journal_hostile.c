@@ -26,6 +26,7 @@ FIXTURE(jh) {
 	unsigned char *map;
 	size_t size;
 	__u64 ctl;
+	__u64 aux;
 };
 
 FIXTURE_SETUP(jh)
@@ -40,6 +41,7 @@ FIXTURE_SETUP(jh)
 	self->o = lt_opts(self->d.path, NAME, 0, 0);
 	ASSERT_EQ(0, byteor_region_info(NAME, BYTEOR_BACKING_USER, self->d.path, &info));
 	self->ctl = info.layout.area_off[BYTEOR_AREA_CONTROL];
+	self->aux = info.layout.area_off[BYTEOR_AREA_AUX];
 	self->size = info.size;
 	ht_region_path(path, sizeof(path), self->d.path, NAME);
 	fd = open(path, O_RDWR);
@@ -97,6 +99,42 @@ TEST_F(jh, lapped_subscriber_never_takes_a_misaligned_tail)
 	EXPECT_EQ(5, ret);
 	EXPECT_EQ(99, rec.type);
 	EXPECT_EQ(0, memcmp(buf, "after", 5));
+	byteor_journal_detach(sub);
+	byteor_journal_detach(pub);
+}
+
+/*
+ * The record read is checked against an intent loaded after the copy,
+ * also when the tail is cached and the header was checked before the
+ * copy: a header forged at the subscriber's position after the publisher
+ * lapped it (as a new record's payload could hold one) is not read.
+ */
+TEST_F(jh, a_forged_header_after_a_lap_is_not_read)
+{
+	struct byteor_journal *pub, *sub;
+	struct byteor_journal_record rec;
+	unsigned char buf[MAXREC];
+	struct { __u32 len, type; __u64 pos; } h;
+	__u64 at;
+	int i, ret;
+
+	ASSERT_EQ(0, byteor_attach_journal_publisher(&self->o, &pub));
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_from(&self->o, 0, &sub));
+	memset(buf, 0x5a, sizeof(buf));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, byteor_journal_append(pub, i, buf, 128, NULL));
+	ASSERT_EQ(128, byteor_journal_read(sub, buf, sizeof(buf), &rec));
+	at = byteor_journal_position(sub);
+	for (i = 0; i < 64; i++)	/* laps the subscriber */
+		ASSERT_EQ(0, byteor_journal_append(pub, i, buf, 128, NULL));
+	h.len = 5;
+	h.type = 42;
+	h.pos = at;
+	memcpy(self->map + self->aux + (at & (CAP - 1)), &h, sizeof(h));
+	ret = byteor_journal_read(sub, buf, sizeof(buf), &rec);
+	EXPECT_EQ(-EOVERFLOW, ret);
+	EXPECT_EQ(at, rec.pos);
+	EXPECT_NE(42, rec.type);
 	byteor_journal_detach(sub);
 	byteor_journal_detach(pub);
 }

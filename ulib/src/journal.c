@@ -22,7 +22,8 @@
  * padding record fills them (or, if fewer than a header's 16 bytes remain,
  * they are skipped implicitly - readers skip the same way).
  *
- * Reading the record at q < tail (acquire of tail: it is committed): copy
+ * Reading the record at q < tail (acquire of tail: it is committed; the
+ * tail is cached and loaded again when q reaches it, jr_tail()): copy
  * or use its header and payload, then an acquire fence, then load intent:
  * if intent - q > C the publisher may have overwritten it meanwhile, and
  * what was read is discarded (-EOVERFLOW).  This is the seqlock pattern:
@@ -144,10 +145,12 @@ struct byteor_journal {
 	struct __byteor_jr_ctl *ctl;
 	/* Publisher. */
 	__u64 tail, intent, head;
+	__u64 records;			/* ctl->records: ours alone to write */
 	__u64 claimed;			/* bytes of the claimed record, 0: none */
 	__u32 claim_len;
 	/* Subscriber. */
 	__u64 pos;
+	__u64 seen;			/* the tail last loaded (see jr_tail()) */
 	__u64 lapped, read, bad;
 	struct __byteor_jr_sub *sub;	/* registered slot, NULL: unregistered */
 	bool rw;			/* may park (announce on the eventcount) */
@@ -322,6 +325,7 @@ int byteor_attach_journal_publisher(const struct byteor_attach_options *o,
 	j->tail = t;
 	j->intent = in;
 	j->head = h;
+	j->records = atomic_load_explicit(&j->ctl->records, memory_order_relaxed);
 	atomic_store_explicit(&j->ctl->head, h, memory_order_relaxed);
 	atomic_store_explicit(&j->ctl->intent, in, memory_order_relaxed);
 	BYTEOR_CRASHPOINT("journal.publisher.attach_repairing");
@@ -517,9 +521,14 @@ static void jr_write_hdr(struct byteor_journal *j, __u64 pos, __u32 len,
 static void jr_commit_at(struct byteor_journal *j, __u64 size, bool count)
 {
 	j->tail += size;
+	/*
+	 * Only the publisher writes the count (claim 0 is exclusive): a
+	 * plain store, not a locked add that would drain the store buffer
+	 * on every record.
+	 */
 	if (count)
-		atomic_fetch_add_explicit(&j->ctl->records, 1,
-					  memory_order_relaxed);
+		atomic_store_explicit(&j->ctl->records, ++j->records,
+				      memory_order_relaxed);
 	/*
 	 * Release: pairs with the subscriber's acquire load of tail: the
 	 * record is fully written before it is visible.
@@ -545,40 +554,49 @@ static void jr_make_room(struct byteor_journal *j, __u64 n)
 	jr_commit_at(j, rem, false);
 }
 
-int byteor_journal_claim(struct byteor_journal *j, size_t len, void **data)
+/* Claim @len checked bytes (a publisher, no claim outstanding). */
+static void *jr_claim(struct byteor_journal *j, size_t len)
 {
-	__u64 n;
+	__u64 n = jr_size(len);
 
-	if (JR_UNLIKELY(!j || !data))
-		return -EINVAL;
+	jr_make_room(j, n);
+	jr_announce(j, j->tail + n);
+	j->claimed = n;
+	j->claim_len = (__u32)len;
+	return j->area + (j->tail & j->mask) + JR_HDR;
+}
+
+/* Is a claim of @len bytes allowed?  0 or the error of byteor_journal_claim(). */
+static int jr_claim_check(const struct byteor_journal *j, size_t len)
+{
 	if (JR_UNLIKELY(j->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
 	if (JR_UNLIKELY(j->claimed))
 		return -EBUSY;
 	if (JR_UNLIKELY(len > j->max))
 		return -EMSGSIZE;
-	n = jr_size(len);
-	jr_make_room(j, n);
-	jr_announce(j, j->tail + n);
-	j->claimed = n;
-	j->claim_len = (__u32)len;
-	*data = j->area + (j->tail & j->mask) + JR_HDR;
 	return 0;
 }
 
-int byteor_journal_commit(struct byteor_journal *j, __u32 type, size_t len,
-			  __u64 *pos)
+int byteor_journal_claim(struct byteor_journal *j, size_t len, void **data)
 {
-	__u64 at;
+	int ret;
 
-	if (JR_UNLIKELY(!j))
+	if (JR_UNLIKELY(!j || !data))
 		return -EINVAL;
-	if (JR_UNLIKELY(j->role != BYTEOR_ROLE_PRODUCER))
-		return -EBADF;
-	if (JR_UNLIKELY(!j->claimed || type > BYTEOR_JOURNAL_TYPE_MAX ||
-			len > j->claim_len))
-		return -EINVAL;
-	at = j->tail;
+	ret = jr_claim_check(j, len);
+	if (JR_UNLIKELY(ret))
+		return ret;
+	*data = jr_claim(j, len);
+	return 0;
+}
+
+/* Commit the claimed record (checked: a claim of at least @len bytes). */
+static void jr_commit(struct byteor_journal *j, __u32 type, size_t len,
+		      __u64 *pos)
+{
+	__u64 at = j->tail;
+
 	jr_write_hdr(j, at, (__u32)len, type);
 	BYTEOR_CRASHPOINT("journal.publisher.header_written");
 	/*
@@ -591,6 +609,19 @@ int byteor_journal_commit(struct byteor_journal *j, __u32 type, size_t len,
 	__byteor_ec_notify(&j->ctl->data);
 	if (pos)
 		*pos = at;
+}
+
+int byteor_journal_commit(struct byteor_journal *j, __u32 type, size_t len,
+			  __u64 *pos)
+{
+	if (JR_UNLIKELY(!j))
+		return -EINVAL;
+	if (JR_UNLIKELY(j->role != BYTEOR_ROLE_PRODUCER))
+		return -EBADF;
+	if (JR_UNLIKELY(!j->claimed || type > BYTEOR_JOURNAL_TYPE_MAX ||
+			len > j->claim_len))
+		return -EINVAL;
+	jr_commit(j, type, len, pos);
 	return 0;
 }
 
@@ -609,18 +640,19 @@ int byteor_journal_abort(struct byteor_journal *j)
 int byteor_journal_append(struct byteor_journal *j, __u32 type,
 			  const void *buf, size_t len, __u64 *pos)
 {
-	void *data;
 	int ret;
 
 	if (JR_UNLIKELY(!j))
 		return -EINVAL;
 	if (JR_UNLIKELY(type > BYTEOR_JOURNAL_TYPE_MAX))
 		return j->role == BYTEOR_ROLE_PRODUCER ? -EINVAL : -EBADF;
-	ret = byteor_journal_claim(j, len, &data);
+	/* Claim and commit with the checks made once (as they would fail). */
+	ret = jr_claim_check(j, len);
 	if (JR_UNLIKELY(ret))
 		return ret;
-	memcpy(data, buf, len);
-	return byteor_journal_commit(j, type, len, pos);
+	memcpy(jr_claim(j, len), buf, len);
+	jr_commit(j, type, len, pos);
+	return 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -646,7 +678,7 @@ static __u64 jr_oldest_at(const struct byteor_journal *j, __u64 t)
 }
 
 /* Lapped at @rec->pos: move to the oldest retained record. */
-static int jr_lapped(struct byteor_journal *j,
+static __attribute__((noinline)) int jr_lapped(struct byteor_journal *j,
 		     struct byteor_journal_record *rec, __u64 at)
 {
 	__u64 t = atomic_load_explicit(&j->ctl->tail, memory_order_acquire);
@@ -659,6 +691,7 @@ static int jr_lapped(struct byteor_journal *j,
 	 */
 	if ((__s64)(o - at) <= 0)
 		o = t & ~(__u64)(BYTEOR_JOURNAL_ALIGN - 1);
+	j->seen = o;		/* nothing known past it: the next look loads */
 	j->lapped++;
 	j->pos = o;
 	jr_sub_sync(j);
@@ -688,18 +721,52 @@ static bool jr_intact(const struct byteor_journal *j, __u64 pos)
 	return in - pos <= j->cap;
 }
 
-/* Peek without waiting.  Return: 0, -EAGAIN, -EOVERFLOW, -EBADMSG. */
-static int jr_peek_now(struct byteor_journal *j,
-		       struct byteor_journal_record *rec)
+/*
+ * The tail to read up to from @at, or @at itself if nothing is there.
+ * Records below a tail once loaded stay committed, so while @at is below
+ * the tail last seen (by at most the area: a tail of another lap is
+ * reloaded) that one serves: the publisher's control line is loaded once
+ * per run of records, not per record.  Being lapped meanwhile is caught
+ * by the intent check every record gets (jr_intact()), and a record
+ * committed after the cached tail is found by the load made on reaching
+ * it.
+ */
+static inline __u64 jr_tail(struct byteor_journal *j, __u64 at)
+{
+	__u64 t;
+
+	if (JR_LIKELY(j->seen - at - 1 < j->cap))
+		return j->seen;
+	/* Acquire: pairs with jr_commit_at(): records below it are whole. */
+	t = atomic_load_explicit(&j->ctl->tail, memory_order_acquire);
+	/*
+	 * A scribbled, misaligned tail is used for this look only (its
+	 * records fail their checks against it); the next look loads again,
+	 * as every look did before tails were cached.
+	 */
+	j->seen = t % BYTEOR_JOURNAL_ALIGN ? at : t;
+	return t;
+}
+
+/*
+ * Peek without waiting.  Return: 0, -EAGAIN, -EOVERFLOW, -EBADMSG.
+ * The record returned is not checked intact (a lapping publisher may have
+ * torn its header, within the checks of jr_record_size()): the caller
+ * checks header and payload at once, after using both (read, consume,
+ * validate: the seqlock read).  Padding about to be skipped and a header
+ * found insane are checked here: a lap is told as a lap, never as a
+ * corrupt record, and never skipped as padding it tore.
+ */
+static inline int jr_peek_now(struct byteor_journal *j,
+			      struct byteor_journal_record *rec)
 {
 	struct __byteor_jr_hdr h;
 	__u64 t, off, rem, size, at;
 	unsigned int loops;
 
 	for (loops = 0; loops < 4; loops++) {
-		/* Acquire: pairs with jr_commit_at(): records below t are whole. */
-		t = atomic_load_explicit(&j->ctl->tail, memory_order_acquire);
 		at = j->pos;
+		t = jr_tail(j, at);
 		if (t == at)
 			return -EAGAIN;
 		if (JR_UNLIKELY((__s64)(t - at) < 0))
@@ -714,7 +781,8 @@ static int jr_peek_now(struct byteor_journal *j,
 		}
 		jr_hdr_read(j, off, &h);
 		size = jr_record_size(j, &h, at, t);
-		if (JR_UNLIKELY(!jr_intact(j, at)))
+		if (JR_UNLIKELY(!size || h.type == JR_PAD) &&
+		    !jr_intact(j, at))
 			return jr_lapped(j, rec, at);
 		if (JR_UNLIKELY(!size))
 			goto bad;
@@ -738,6 +806,7 @@ bad:
 	j->pos = atomic_load_explicit(&j->ctl->tail, memory_order_acquire);
 	if (j->pos % BYTEOR_JOURNAL_ALIGN)
 		j->pos = rec->pos;	/* a scribbled tail: stay */
+	j->seen = j->pos;	/* as after a lap */
 	rec->next = j->pos;
 	return -EBADMSG;
 }
@@ -813,19 +882,18 @@ static int jr_wait(struct byteor_journal *j, long long timeout_ns)
 	return __byteor_lane_wait(&lw, timeout_ns);
 }
 
-int byteor_journal_peek_timed(struct byteor_journal *j,
-			      struct byteor_journal_record *rec,
-			      long long timeout_ns)
+/*
+ * jr_peek_timed() after a first look found no record (@ret): show a move
+ * without a record, wait if asked.  Out of line: the look that finds a
+ * record needs none of it.
+ */
+static __attribute__((noinline)) int
+jr_peek_slow(struct byteor_journal *j, struct byteor_journal_record *rec,
+	     long long timeout_ns, int ret)
 {
 	long long deadline = 0;
-	int ret;
 
-	if (JR_UNLIKELY(!j || !rec))
-		return -EINVAL;
-	if (JR_UNLIKELY(j->role != BYTEOR_ROLE_CONSUMER))
-		return -EBADF;
 	for (;;) {
-		ret = jr_peek_now(j, rec);
 		/* Moved without a record (padding, resync): show it. */
 		if (JR_UNLIKELY(ret && j->sub &&
 				atomic_load_explicit(&j->sub->pos,
@@ -843,7 +911,36 @@ int byteor_journal_peek_timed(struct byteor_journal *j,
 		ret = jr_wait(j, timeout_ns);
 		if (ret)
 			return ret;
+		ret = jr_peek_now(j, rec);
 	}
+}
+
+/* byteor_journal_peek_timed(), checked arguments (see jr_peek_now()). */
+static inline int jr_peek_timed(struct byteor_journal *j,
+				struct byteor_journal_record *rec,
+				long long timeout_ns)
+{
+	int ret = jr_peek_now(j, rec);
+
+	if (JR_LIKELY(!ret))
+		return 0;
+	return jr_peek_slow(j, rec, timeout_ns, ret);
+}
+
+/*
+ * The record's header is not checked intact here: the intent check that
+ * byteor_journal_consume() / validate() make after the caller used the
+ * record covers the header read here as well as the payload.
+ */
+int byteor_journal_peek_timed(struct byteor_journal *j,
+			      struct byteor_journal_record *rec,
+			      long long timeout_ns)
+{
+	if (JR_UNLIKELY(!j || !rec))
+		return -EINVAL;
+	if (JR_UNLIKELY(j->role != BYTEOR_ROLE_CONSUMER))
+		return -EBADF;
+	return jr_peek_timed(j, rec, timeout_ns);
 }
 
 int byteor_journal_peek(struct byteor_journal *j,
@@ -864,6 +961,18 @@ int byteor_journal_validate(struct byteor_journal *j,
 	return jr_lapped(j, NULL, rec->pos);
 }
 
+/* A record was consumed: move to @next, show it. */
+static inline void jr_consumed(struct byteor_journal *j, __u64 next)
+{
+	j->pos = next;
+	j->read++;
+	if (j->sub) {
+		/* The subscriber's own line: two plain stores, no fence. */
+		atomic_store_explicit(&j->sub->pos, j->pos, memory_order_relaxed);
+		atomic_store_explicit(&j->sub->read, j->read, memory_order_relaxed);
+	}
+}
+
 int byteor_journal_consume(struct byteor_journal *j,
 			   const struct byteor_journal_record *rec)
 {
@@ -878,13 +987,7 @@ int byteor_journal_consume(struct byteor_journal *j,
 	ret = byteor_journal_validate(j, rec);
 	if (ret)
 		return ret;
-	j->pos = rec->next;
-	j->read++;
-	if (j->sub) {
-		/* The subscriber's own line: two plain stores, no fence. */
-		atomic_store_explicit(&j->sub->pos, j->pos, memory_order_relaxed);
-		atomic_store_explicit(&j->sub->read, j->read, memory_order_relaxed);
-	}
+	jr_consumed(j, rec->next);
 	return 0;
 }
 
@@ -897,26 +1000,36 @@ int byteor_journal_read_timed(struct byteor_journal *j, void *buf, size_t cap,
 
 	if (!j || (!buf && cap))
 		return -EINVAL;
-	ret = byteor_journal_peek_timed(j, &rec, timeout_ns);
-	if (ret) {
-		if (out)
-			*out = rec;
-		return ret;
+	if (JR_UNLIKELY(j->role != BYTEOR_ROLE_CONSUMER))
+		ret = -EBADF;
+	else
+		ret = jr_peek_timed(j, &rec, timeout_ns);
+	if (ret)
+		goto out;
+	/*
+	 * One intent check for header and payload, after both were read
+	 * (the seqlock read): a lap meanwhile is told as one, the record
+	 * zeroed as a lap found by the peek would leave it.
+	 */
+	if (rec.len > cap) {
+		if (JR_LIKELY(jr_intact(j, rec.pos)))
+			return -EMSGSIZE;
+		ret = jr_lapped(j, &rec, rec.pos);
+		goto out;
 	}
-	if (rec.len > cap)
-		return -EMSGSIZE;
 	if (rec.len)
 		memcpy(buf, rec.data, rec.len);
-	ret = byteor_journal_consume(j, &rec);
-	if (out) {
-		*out = rec;
-		out->data = buf;
-		if (ret) {
-			out->next = j->pos;
-			out->data = NULL;
-		}
+	if (JR_UNLIKELY(!jr_intact(j, rec.pos))) {
+		ret = jr_lapped(j, &rec, rec.pos);
+		goto out;
 	}
-	return ret ? ret : (int)rec.len;
+	jr_consumed(j, rec.next);
+	rec.data = buf;
+	ret = (int)rec.len;
+out:
+	if (out)
+		*out = rec;
+	return ret;
 }
 
 int byteor_journal_read(struct byteor_journal *j, void *buf, size_t cap,
