@@ -57,7 +57,8 @@ extern "C" {
  * @mask, @cap:  capacity - 1 and capacity, from the private geometry
  * @pos:         producer: the cursor; stage: its gating sequence
  *               (authoritative)
- * @claimed:     producer: entries claimed, not published
+ * @claimed:     producer: entries claimed, not published; stage: polls
+ *               that found the next header not naming its entry
  * @limit:       producer: cached gating floor (claims stay below
  *               limit + cap); stage: cached barrier
  * @cursor_seen: highest cursor this handle has read (barrier sanity)
@@ -153,16 +154,35 @@ __BYTEOR_HOT long long __byteor_seq_avail(struct __byteor_seq_fast *f,
 		return (long long)d;
 	if (!(f->fast & __BYTEOR_SEQ_FAST_CURSOR))
 		return 0;
-	c = __atomic_load_n(f->cursor, __ATOMIC_ACQUIRE);
-	d = c - f->pos;
 	if (__BYTEOR_UNLIKELY(__atomic_load_n(f->removed, __ATOMIC_RELAXED) &
 			      f->self))
 		return 0;
+	/*
+	 * The producer stores an entry's header at claim, before the
+	 * release store of the cursor that publishes it: a header that does
+	 * not name f->pos yet means "not published" without a look at the
+	 * cursor's line, which the producer writes at every publish.  So a
+	 * caught-up poll reads the slot's line (which the producer fills
+	 * anyway) rather than pulling the cursor's away from the producer
+	 * each time.  The cursor alone proves an entry: a header that names
+	 * it (claimed) sends us to the cursor, and so does every 64th miss
+	 * (f->claimed counts them in a stage's handle), so a header
+	 * scribbled away cannot hide published entries for ever.
+	 */
+	if (nowait && (++f->claimed & 63) &&
+	    __atomic_load_n(__byteor_seq_hdr(f, f->pos),
+			    __ATOMIC_RELAXED) != f->pos) {
+		c = f->pos;
+		goto nothing_new;
+	}
+	c = __atomic_load_n(f->cursor, __ATOMIC_ACQUIRE);
+	d = c - f->pos;
 	if (!d) {
+nothing_new:
 		/*
-		 * Nothing new.  The library's poll would also re-assert our
-		 * gating sequence if someone scribbled on it, and judge a
-		 * cursor below one seen before: leave those cases to it.
+		 * The library's poll would also re-assert our gating sequence
+		 * if someone scribbled on it, and judge a cursor below one
+		 * seen before: leave those cases to it.
 		 */
 		if (nowait && c == f->cursor_seen &&
 		    __atomic_load_n(f->gating, __ATOMIC_RELAXED) == f->pos)
