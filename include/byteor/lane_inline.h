@@ -435,10 +435,14 @@ __BYTEOR_HOT int __byteor_spsc_try_claim_span(struct __byteor_spsc *q,
 		return k;
 	k = (int)__byteor_spsc_contig(q, (unsigned int)k);
 	p = __byteor_spsc_slot(q, q->pos);
-	if (q->hdr)
-		for (i = 0; i < (unsigned int)k; i++)
-			__atomic_store_n((__u32 *)(p + (size_t)i * q->stride),
-					 q->slot_size, __ATOMIC_RELAXED);
+	if (q->hdr) {
+		/* Locals: the stores could alias q's fields (see _fill()). */
+		const __u32 stride = q->stride, size = q->slot_size;
+		unsigned char *h = p;
+
+		for (i = 0; i < (unsigned int)k; i++, h += stride)
+			__atomic_store_n((__u32 *)h, size, __ATOMIC_RELAXED);
+	}
 	__byteor_span_set(sp, q, p, (unsigned int)k);
 	q->claimed = (__u64)k;
 	return k;
@@ -479,11 +483,26 @@ __BYTEOR_HOT int __byteor_spsc_publish(struct __byteor_spsc *q,
 	 * Release: the payload and the length before the tag (pairs with
 	 * the consumer's acquire load in __byteor_spsc_tagged()).
 	 */
-	if (q->hdr)
-		for (i = 0; i < n; i++)
-			__atomic_store_n(__byteor_spsc_tag_word(q, q->pos + i),
-					 __byteor_spsc_tag(q, q->pos + i),
-					 __ATOMIC_RELEASE);
+	if (q->hdr) {
+		/*
+		 * Locals: the stores could alias q's fields as far as the
+		 * compiler knows.  The tag changes only where the ring wraps.
+		 */
+		const __u32 stride = q->stride;
+		unsigned char *const tag0 = q->ring + 4;
+		unsigned char *const end = tag0 + q->cap * stride;
+		unsigned char *p = (unsigned char *)__byteor_spsc_tag_word(q, q->pos);
+		__u32 tag = __byteor_spsc_tag(q, q->pos);
+
+		for (i = 0; i < n; i++) {
+			__atomic_store_n((__u32 *)p, tag, __ATOMIC_RELEASE);
+			p += stride;
+			if (__BYTEOR_UNLIKELY(p == end)) {
+				p = tag0;
+				tag = __byteor_spsc_tag(q, q->pos + i + 1);
+			}
+		}
+	}
 	/*
 	 * Killed here: the tagged slots are published (a consumer may read
 	 * them, the next producer starts after them), the position is not.
@@ -601,13 +620,17 @@ __BYTEOR_HOT int __byteor_spsc_try_peek_span(struct __byteor_spsc *q,
 		return k;
 	k = (int)__byteor_spsc_contig(q, (unsigned int)k);
 	p = __byteor_spsc_slot(q, q->pos);
-	if (q->hdr)
-		for (i = 0; i < (unsigned int)k; i++)
-			if (__BYTEOR_UNLIKELY(__atomic_load_n((__u32 *)(p + (size_t)i * q->stride),
-							      __ATOMIC_RELAXED) > q->slot_size)) {
+	if (q->hdr) {
+		const __u32 stride = q->stride, size = q->slot_size;
+		const unsigned char *h = p;
+
+		for (i = 0; i < (unsigned int)k; i++, h += stride)
+			if (__BYTEOR_UNLIKELY(__atomic_load_n((const __u32 *)h,
+							      __ATOMIC_RELAXED) > size)) {
 				k = (int)i;
 				break;
 			}
+	}
 	__byteor_span_set(sp, q, p, (unsigned int)k);
 	return k;
 }

@@ -212,4 +212,42 @@ TEST_F(lane, a_producer_writing_no_tags_is_seen_through_its_position)
 	sl_detach(&rx);
 }
 
+/*
+ * A batch publish tags each slot with its own lap, also across the ring's
+ * end, where the lap changes inside the batch: a slot tagged with the lap
+ * before would pass for unpublished (seen only through the position), one
+ * tagged with a later lap for published a lap early.
+ */
+TEST_F(lane, a_batch_across_the_ring_end_tags_each_slot_with_its_lap)
+{
+	struct sl_end tx, rx;
+	__u64 next = 0, seq = 0, pos;
+	const unsigned int cap = 8;
+	int last, k;
+
+	HT_SETUP_SKIPPED();
+	ASSERT_EQ(0, sl_create(self->d.path, SL_EVENTS, 64, cap));
+	ASSERT_EQ(0, sl_attach(self->d.path, SL_EVENTS, true, 0, &tx));
+	ASSERT_EQ(0, sl_attach(self->d.path, SL_EVENTS, false, 0, &rx));
+	/* Batches of 5 over 8 slots: most of them straddle the end. */
+	while (seq < 10 * cap) {
+		k = sl_put(&tx, seq, 5, 64);
+		ASSERT_EQ(5, k);
+		for (pos = seq; pos < seq + 5; pos++) {
+			const struct __byteor_spsc *q = sl_q(&tx);
+			__u32 tag = __atomic_load_n((const __u32 *)(q->ring +
+					(pos % cap) * q->stride + 4), __ATOMIC_RELAXED);
+
+			ASSERT_EQ((__u32)(pos / cap) | 0x80000000U, tag)
+				TH_LOG("slot of message %llu", (unsigned long long)pos);
+		}
+		seq += 5;
+		ASSERT_EQ(NULL, drain(&rx, &next, &last));
+		ASSERT_EQ(-EAGAIN, last);
+		ASSERT_EQ(seq, next);
+	}
+	sl_detach(&tx);
+	sl_detach(&rx);
+}
+
 TEST_HARNESS_MAIN
