@@ -151,6 +151,8 @@ struct byteor_journal {
 	/* Subscriber. */
 	__u64 pos;
 	__u64 seen;			/* the tail last loaded (see jr_tail()) */
+	__u64 bpos, bend;		/* the batch last peeked: first record, end */
+	unsigned int bn;		/* its records; 0: none to consume */
 	__u64 lapped, read, bad;
 	struct __byteor_jr_sub *sub;	/* registered slot, NULL: unregistered */
 	bool rw;			/* may park (announce on the eventcount) */
@@ -692,6 +694,7 @@ static __attribute__((noinline)) int jr_lapped(struct byteor_journal *j,
 	if ((__s64)(o - at) <= 0)
 		o = t & ~(__u64)(BYTEOR_JOURNAL_ALIGN - 1);
 	j->seen = o;		/* nothing known past it: the next look loads */
+	j->bn = 0;
 	j->lapped++;
 	j->pos = o;
 	jr_sub_sync(j);
@@ -807,6 +810,7 @@ bad:
 	if (j->pos % BYTEOR_JOURNAL_ALIGN)
 		j->pos = rec->pos;	/* a scribbled tail: stay */
 	j->seen = j->pos;	/* as after a lap */
+	j->bn = 0;
 	rec->next = j->pos;
 	return -EBADMSG;
 }
@@ -1038,6 +1042,146 @@ int byteor_journal_read(struct byteor_journal *j, void *buf, size_t cap,
 	return byteor_journal_read_timed(j, buf, cap, rec, j ? j->timeout_ns : 0);
 }
 
+/* ------------------------------------------------------------------------
+ * Batches: one intent check for a run of records.
+ *
+ * The records of a batch are consecutive: each at or above the first,
+ * all below a tail loaded (acquire) before their headers were read.  A
+ * byte at position p may be overwritten only once intent > p + C (see
+ * the top), and intent never decreases, so an intent with intent - first
+ * <= C, loaded after an acquire fence that follows every load of the
+ * batch, says no byte at or above the first record had been overwritten
+ * when any of them was read: if the first record is intact, every later
+ * one is.  Padding inside a batch is skipped on the same terms (its bytes
+ * are above the first record); a header found insane ends the batch
+ * before it, unchecked, and is looked at again as the first record of the
+ * next peek, where a lap is told from corruption as for one record.
+ */
+
+/*
+ * Extend a batch whose first record is @recs[0] (found by jr_peek_now())
+ * with up to @max - 1 more records, none checked intact.  They are read
+ * up to the tail cached; on reaching it the tail is loaded again only if
+ * @may_load (the first look did not load it): one look at the
+ * publisher's line per batch.  Return: the number of records in @recs.
+ */
+static inline unsigned int jr_peek_more(struct byteor_journal *j,
+					struct byteor_journal_record *recs,
+					unsigned int max, bool may_load)
+{
+	struct __byteor_jr_hdr h;
+	__u64 at = recs[0].next, t = j->seen, off, rem, size;
+	unsigned int n = 1;
+
+	while (n < max) {
+		/*
+		 * At the tail, a tail gone backwards (scribbled) or a whole
+		 * area ahead (lapped: the consume tells): load it once if
+		 * allowed, else the batch ends.
+		 */
+		if (t - at - 1 >= j->cap) {
+			if (!may_load)
+				break;
+			may_load = false;
+			/* Acquire: pairs with jr_commit_at(), as jr_tail(). */
+			t = atomic_load_explicit(&j->ctl->tail,
+						 memory_order_acquire);
+			if (t % BYTEOR_JOURNAL_ALIGN || t - at - 1 >= j->cap)
+				break;	/* the next peek looks at it */
+			j->seen = t;
+		}
+		off = at & j->mask;
+		rem = j->cap - off;
+		if (rem < JR_HDR) {
+			at += rem;
+			continue;
+		}
+		jr_hdr_read(j, off, &h);
+		size = jr_record_size(j, &h, at, t);
+		if (JR_UNLIKELY(!size))
+			break;
+		at += size;
+		if (h.type == JR_PAD)
+			continue;
+		recs[n].data = j->area + off + JR_HDR;
+		recs[n].len = h.len;
+		recs[n].type = h.type;
+		recs[n].pos = at - size;
+		recs[n].next = at;
+		n++;
+	}
+	return n;
+}
+
+int byteor_journal_peek_batch_timed(struct byteor_journal *j,
+				    struct byteor_journal_record *recs,
+				    unsigned int max, long long timeout_ns)
+{
+	unsigned int n;
+	__u64 seen;
+	int ret;
+
+	if (JR_UNLIKELY(!j || !recs || !max))
+		return -EINVAL;
+	if (JR_UNLIKELY(j->role != BYTEOR_ROLE_CONSUMER))
+		return -EBADF;
+	seen = j->seen;
+	j->bn = 0;
+	ret = jr_peek_timed(j, recs, timeout_ns);
+	if (JR_UNLIKELY(ret))
+		return ret;
+	/* The record count is returned as an int. */
+	if (max > 0x7fffffffU)
+		max = 0x7fffffffU;
+	n = jr_peek_more(j, recs, max, j->seen == seen);
+	j->bpos = recs[0].pos;
+	j->bend = recs[n - 1].next;
+	j->bn = n;
+	return (int)n;
+}
+
+int byteor_journal_peek_batch(struct byteor_journal *j,
+			      struct byteor_journal_record *recs,
+			      unsigned int max)
+{
+	return byteor_journal_peek_batch_timed(j, recs, max,
+					       j ? j->timeout_ns : 0);
+}
+
+int byteor_journal_consume_batch(struct byteor_journal *j,
+				 const struct byteor_journal_record *recs,
+				 unsigned int n)
+{
+	__u64 next;
+
+	if (JR_UNLIKELY(!j || !recs || !n))
+		return -EINVAL;
+	if (JR_UNLIKELY(j->role != BYTEOR_ROLE_CONSUMER))
+		return -EBADF;
+	/*
+	 * The first @n records of the batch peeked last, at the subscriber's
+	 * position: the end is the caller's, checked to lie on the grid
+	 * within that batch (never beyond what was peeked).
+	 */
+	next = recs[n - 1].next;
+	if (JR_UNLIKELY(n > j->bn || j->bpos != j->pos ||
+			recs[0].pos != j->pos || next % BYTEOR_JOURNAL_ALIGN ||
+			next - j->pos - 1 >= j->bend - j->pos))
+		return -EINVAL;
+	/* One fence and one intent load for all @n (see above). */
+	if (JR_UNLIKELY(!jr_intact(j, j->pos)))
+		return jr_lapped(j, NULL, j->pos);
+	j->bn = 0;
+	j->pos = next;
+	j->read += n;
+	if (j->sub) {
+		/* Once per batch: the subscriber's own line, plain stores. */
+		atomic_store_explicit(&j->sub->pos, j->pos, memory_order_relaxed);
+		atomic_store_explicit(&j->sub->read, j->read, memory_order_relaxed);
+	}
+	return 0;
+}
+
 __u64 byteor_journal_position(const struct byteor_journal *j)
 {
 	if (!j)
@@ -1075,6 +1219,7 @@ int byteor_journal_seek(struct byteor_journal *j, __u64 pos)
 	if (pos > t)
 		return -ERANGE;
 	j->pos = pos;
+	j->bn = 0;
 	jr_sub_sync(j);
 	return 0;
 }
