@@ -51,6 +51,8 @@
 
 #define JR_LIKELY(x)	__builtin_expect(!!(x), 1)
 #define JR_UNLIKELY(x)	__builtin_expect(!!(x), 0)
+/* The publisher's per-record path: one function, no calls but memcpy. */
+#define JR_INLINE	inline __attribute__((always_inline))
 
 #define JR_PAD		0xffffffffU	/* type of a padding record */
 #define JR_HDR		BYTEOR_JOURNAL_HEADER
@@ -190,7 +192,7 @@ static void jr_hdr_read(const struct byteor_journal *j, __u64 off,
  * the header is not a sane record there (wrong position, length beyond
  * the maximum or the area's end, past @limit).
  */
-static __u64 jr_record_size(const struct byteor_journal *j,
+static inline __u64 jr_record_size(const struct byteor_journal *j,
 			    const struct __byteor_jr_hdr *h, __u64 pos,
 			    __u64 limit)
 {
@@ -459,7 +461,7 @@ void byteor_journal_detach(struct byteor_journal *j)
  * overwrite.  The headers read are the publisher's own, but in shared
  * memory: one that does not check out restarts retention at the tail.
  */
-static void jr_advance_head(struct byteor_journal *j, __u64 frontier)
+static JR_INLINE void jr_advance_head(struct byteor_journal *j, __u64 frontier)
 {
 	struct __byteor_jr_hdr h;
 	__u64 off, rem, size;
@@ -490,7 +492,7 @@ static void jr_advance_head(struct byteor_journal *j, __u64 frontier)
  * (readers that see the new intent see it too), then intent, then the
  * fence that orders both before the writes that follow.
  */
-static void jr_announce(struct byteor_journal *j, __u64 frontier)
+static JR_INLINE void jr_announce(struct byteor_journal *j, __u64 frontier)
 {
 	jr_advance_head(j, frontier);
 	BYTEOR_CRASHPOINT("journal.publisher.head_moved");
@@ -508,7 +510,7 @@ static void jr_announce(struct byteor_journal *j, __u64 frontier)
 	BYTEOR_CRASHPOINT("journal.publisher.intent_stored");
 }
 
-static void jr_write_hdr(struct byteor_journal *j, __u64 pos, __u32 len,
+static JR_INLINE void jr_write_hdr(struct byteor_journal *j, __u64 pos, __u32 len,
 			 __u32 type)
 {
 	struct __byteor_jr_hdr *p =
@@ -520,7 +522,7 @@ static void jr_write_hdr(struct byteor_journal *j, __u64 pos, __u32 len,
 	__atomic_store_n(&p->pos, pos, __ATOMIC_RELAXED);
 }
 
-static void jr_commit_at(struct byteor_journal *j, __u64 size, bool count)
+static JR_INLINE void jr_commit_at(struct byteor_journal *j, __u64 size, bool count)
 {
 	j->tail += size;
 	/*
@@ -539,7 +541,7 @@ static void jr_commit_at(struct byteor_journal *j, __u64 size, bool count)
 }
 
 /* Pad to the end of the area if a record of @n bytes does not fit. */
-static void jr_make_room(struct byteor_journal *j, __u64 n)
+static JR_INLINE void jr_make_room(struct byteor_journal *j, __u64 n)
 {
 	__u64 rem = j->cap - (j->tail & j->mask);
 
@@ -557,7 +559,7 @@ static void jr_make_room(struct byteor_journal *j, __u64 n)
 }
 
 /* Claim @len checked bytes (a publisher, no claim outstanding). */
-static void *jr_claim(struct byteor_journal *j, size_t len)
+static JR_INLINE void *jr_claim(struct byteor_journal *j, size_t len)
 {
 	__u64 n = jr_size(len);
 
@@ -569,7 +571,7 @@ static void *jr_claim(struct byteor_journal *j, size_t len)
 }
 
 /* Is a claim of @len bytes allowed?  0 or the error of byteor_journal_claim(). */
-static int jr_claim_check(const struct byteor_journal *j, size_t len)
+static JR_INLINE int jr_claim_check(const struct byteor_journal *j, size_t len)
 {
 	if (JR_UNLIKELY(j->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
@@ -594,7 +596,7 @@ int byteor_journal_claim(struct byteor_journal *j, size_t len, void **data)
 }
 
 /* Commit the claimed record (checked: a claim of at least @len bytes). */
-static void jr_commit(struct byteor_journal *j, __u32 type, size_t len,
+static JR_INLINE void jr_commit(struct byteor_journal *j, __u32 type, size_t len,
 		      __u64 *pos)
 {
 	__u64 at = j->tail;
