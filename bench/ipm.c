@@ -19,7 +19,9 @@
  * (claim 1, publish, wait for 1, advance: the unicast publish-1 path),
  * and the journal (64 B records: BATCH appends, then BATCH reads, each
  * copied out and validated; the area wraps, so the publisher's head moves
- * on every record as in steady state).
+ * on every record as in steady state), and byteor-journal-batch: the same
+ * appends, the reads one zero-copy batch of BATCH (peek_batch, each
+ * record checked in place, consume_batch).
  *
  * Exit status: 0, or 1 with a message naming what failed.
  */
@@ -100,9 +102,15 @@ out:
 /* Journal records of the ipm subject: area bytes (wraps every ~800 records). */
 #define IPM_JR_CAPACITY	(64U << 10)
 
-/* The journal, 64 B records: BATCH appends, then BATCH reads, one thread. */
-static int journal_ipm(void)
+/*
+ * The journal, 64 B records: BATCH appends, then BATCH reads, one thread.
+ * @zc: the reads are one zero-copy batch (peek_batch of BATCH, each
+ * record's words checked in place, consume_batch); else BATCH copying
+ * reads, each validated.
+ */
+static int journal_ipm(int zc)
 {
+	struct byteor_journal_record recs[32];
 	struct byteor_region_options o = {
 		.kind = BYTEOR_KIND_JOURNAL,
 		.geometry = { .slot_size = 64, .capacity = IPM_JR_CAPACITY, .queues = 1,
@@ -140,6 +148,25 @@ static int journal_ipm(void)
 				goto out;
 			}
 		}
+		if (zc) {
+			/* zero-copy batch: each record's words checked in place */
+			ret = byteor_journal_peek_batch(c, recs, R->batch);
+			if (ret != (int)R->batch) {
+				run_fail(ret < 0 ? ret : -EIO, "journal_peek_batch returned %d", ret);
+				goto out;
+			}
+			for (k = 0; k < R->batch; k++) {
+				const uint64_t *d = recs[k].data;
+
+				bad |= (recs[k].len ^ sizeof(m)) | (d[0] ^ (i + k)) | d[7];
+			}
+			ret = byteor_journal_consume_batch(c, recs, R->batch);
+			if (ret) {
+				run_fail(ret, "journal_consume_batch: %s", byteor_strerror(ret));
+				goto out;
+			}
+			continue;
+		}
 		for (k = 0; k < R->batch; k++) {
 			ret = byteor_journal_read(c, in, sizeof(in), NULL);
 			if (ret != (int)sizeof(in)) {
@@ -169,7 +196,7 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "-l")) {
 		for (i = 0; subjects[i]; i++)
 			printf("%s\n", subjects[i]->name);
-		printf("byteor-seq\nbyteor-journal\n");
+		printf("byteor-seq\nbyteor-journal\nbyteor-journal-batch\n");
 		return 0;
 	}
 	if (argc < 5 || argc > 6) {
@@ -203,7 +230,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, "ipm: byteor-journal runs 64 B records only\n");
 			return 2;
 		}
-		ret = journal_ipm();
+		ret = journal_ipm(0);
+	} else if (!strcmp(argv[1], "byteor-journal-batch")) {
+		if (R->payload != 64) {
+			fprintf(stderr, "ipm: byteor-journal-batch runs 64 B records only\n");
+			return 2;
+		}
+		ret = journal_ipm(1);
 	} else {
 		for (i = 0; subjects[i]; i++)
 			if (!strcmp(subjects[i]->name, argv[1]))

@@ -86,7 +86,7 @@ void bench_ipm(void)
 {
 	static const char *const subj[] = {
 		"byteor-ring", "byteor-fixed", "byteor-ring-56in64", "byteor-events", "byteor-seq",
-		"byteor-journal", "minimal", "rigtorp", "rte-ring", "ck-ring", "boost-spsc", "rwq", NULL,
+		"byteor-journal", "byteor-journal-batch", "minimal", "rigtorp", "rte-ring", "ck-ring", "boost-spsc", "rwq", NULL,
 	};
 	static const unsigned int pay[2] = { 8, 64 }, bat[2] = { 1, 32 };
 	char drv[PATH_MAX];
@@ -101,7 +101,7 @@ void bench_ipm(void)
 	snprintf(strrchr(drv, '/') + 1, 8, "ipm");
 	section_note("ipm", "instructions per message (sent + received), counted by valgrind --tool=cachegrind on %s: one thread drives both ends of one lane (capacity 4096), each message checked; (Ir at %llu messages x 2 - Ir at %llu) / %llu; deterministic, unaffected by load",
 		     drv, IPM_N, IPM_N, IPM_N);
-	section_note("ipm", "byteor-seq: sequenced slots, claim 1 + publish + stage_wait 1 + advance (8 B single-op only); byteor-ring-56in64: 56 B payload, listed under 64B; byteor-journal: 64 B records, append then read (copied out, validated), the area wrapping (64 B only)");
+	section_note("ipm", "byteor-seq: sequenced slots, claim 1 + publish + stage_wait 1 + advance (8 B single-op only); byteor-ring-56in64: 56 B payload, listed under 64B; byteor-journal: 64 B records, append then read (copied out, validated), the area wrapping (64 B only); byteor-journal-batch: the same appends, read as one zero-copy batch (peek_batch, each record checked in place, consume_batch; single-op: batches of 1)");
 	for (ip = 0; ip < 2; ip++)
 		for (ib = 0; ib < 2; ib++)
 			for (i = 0; subj[i]; i++) {
@@ -111,7 +111,7 @@ void bench_ipm(void)
 
 				if (!strcmp(subj[i], "byteor-seq") && (pay[ip] != 8 || bat[ib] != 1))
 					continue;
-				if (!strcmp(subj[i], "byteor-journal") && pay[ip] != 64)
+				if (!strncmp(subj[i], "byteor-journal", 14) && pay[ip] != 64)
 					continue;
 				a = ipm_count(drv, subj[i], pay[ip], bat[ib], IPM_N, err, sizeof(err));
 				b2 = a < 0 ? -1 : ipm_count(drv, subj[i], pay[ip], bat[ib], 2 * IPM_N,

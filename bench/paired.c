@@ -153,7 +153,7 @@ static struct group groups[] = {
 		TP("minimal", subj_minimal, 8, 1),
 	} },
 	{ .name = "journal 64B vs fixed ring 64B batch 32", .unit = "Mmsg/s",
-	  .note = "journal: 1 subscriber polling, publisher's rate; fixed ring: cap 4096", .m = {
+	  .note = "journal: 1 subscriber polling, reading batches of up to 32, publisher's rate; fixed ring: cap 4096", .m = {
 		{ "byteor-journal-1sub", M_JOURNAL, NULL, 64, 1, 1, 0 },
 		TP("byteor-fixed-b32", subj_byteor_fixed, 64, 32),
 	} },

@@ -26,6 +26,8 @@
  * byteor_journal_read() does it internally; zero-copy readers call
  * byteor_journal_consume() (or byteor_journal_validate()) after using the
  * record and discard what they saw if it returns -EOVERFLOW.
+ * byteor_journal_peek_batch() and byteor_journal_consume_batch() do the
+ * same for a run of records with one check of the intent.
  *
  * Subscribers never claim a role (any number may attach).  By default they
  * map the region read-write only to announce themselves on the
@@ -280,6 +282,54 @@ BYTEOR_API int byteor_journal_read_timed(struct byteor_journal *j, void *buf,
 					 size_t cap,
 					 struct byteor_journal_record *rec,
 					 long long timeout_ns);
+
+/**
+ * byteor_journal_peek_batch() - up to @max records from the subscriber's
+ * position, in place, for one byteor_journal_consume_batch() (zero-copy;
+ * the position does not move).
+ * @j:    subscriber handle
+ * @recs: filled with the records, in order (padding skipped).  On
+ *        -EOVERFLOW and -EBADMSG @recs[0] is filled as by
+ *        byteor_journal_peek().  Like a peeked record's, their len, type,
+ *        next and payloads are known intact once the consume (or
+ *        byteor_journal_validate() of the first) returns 0
+ * @max:  room at @recs, at least 1
+ *
+ * Waits as the attach's timeout_ns says for a first record, then takes
+ * the records already committed after it, up to @max, without waiting:
+ * each header is checked as byteor_journal_peek() checks one, and a
+ * header that does not check out ends the batch before it (the next peek
+ * reports it).  The publisher's line is looked at about once per batch,
+ * not once per record.
+ * Return: the number of records (1..@max), or -EINVAL (NULL @j or @recs,
+ * @max 0) and byteor_journal_peek()'s errors.
+ */
+BYTEOR_API int byteor_journal_peek_batch(struct byteor_journal *j,
+					 struct byteor_journal_record *recs,
+					 unsigned int max);
+BYTEOR_API int byteor_journal_peek_batch_timed(struct byteor_journal *j,
+					       struct byteor_journal_record *recs,
+					       unsigned int max,
+					       long long timeout_ns);
+
+/**
+ * byteor_journal_consume_batch() - validate the first @n records of the
+ * batch peeked last, all at once, then move past them.  Call after using
+ * them.
+ * @recs: as byteor_journal_peek_batch() filled it
+ * @n:    1..the number it returned; the rest, if any, are peeked again
+ *
+ * One check of the publisher's intent covers all @n (the records of a
+ * batch are consecutive: if the first is intact, so is every later one).
+ * Return: 0; -EOVERFLOW (any of them may have been overwritten: discard
+ * what was read from all @n; the subscriber moved to the oldest retained
+ * record, as byteor_journal_consume() does); -EBADF; -EINVAL (NULL
+ * argument, @n 0 or more than peeked, no batch peeked at the subscriber's
+ * position since it last moved, or @recs not that batch).
+ */
+BYTEOR_API int byteor_journal_consume_batch(struct byteor_journal *j,
+					    const struct byteor_journal_record *recs,
+					    unsigned int n);
 
 /* The subscriber's position (where it resumes); the publisher's tail. */
 BYTEOR_API __u64 byteor_journal_position(const struct byteor_journal *j);

@@ -287,6 +287,267 @@ TEST_F(jr, a_subscriber_lapped_past_its_cached_tail_gets_eoverflow)
 	EXPECT_EQ(-EOVERFLOW, n);
 }
 
+/*
+ * Batches: records in order and intact across thousands of wraps (the
+ * lengths vary, so padding falls inside batches), each batch as many as
+ * were committed up to its @max; a single peek/consume interleaved.
+ */
+TEST_F(jr, batches_arrive_in_order_across_wraps_and_padding)
+{
+	struct byteor_attach_options o = jb_opts(self);
+	struct byteor_journal_record recs[40];
+	__u64 seq = 0, want = 0, pos[64];
+	unsigned int round, k, avail, max, padded = 0;
+	int n, i;
+
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_from(&o, 0, &self->sub));
+	for (round = 0; round < 3000; round++) {
+		avail = 1 + round % 3;		/* a 4 KiB area holds ~8 */
+		for (k = 0; k < avail; k++, seq++)
+			ASSERT_EQ(0, jb_append(self->pub, seq, &pos[seq % 64]));
+		max = 1 + round % 5;		/* below, at and above avail */
+		while (want < seq) {
+			n = byteor_journal_peek_batch(self->sub, recs, max);
+			ASSERT_LT(0, n) TH_LOG("round %u: %d", round, n);
+			/* as many as committed, up to max */
+			ASSERT_EQ(seq - want < max ? seq - want : max, (__u64)n);
+			for (i = 0; i < n; i++, want++) {
+				const char *why = jb_check(recs[i].data, recs[i].len,
+							   recs[i].type, want);
+
+				ASSERT_EQ(NULL, why) TH_LOG("record %llu: %s",
+							    (unsigned long long)want, why);
+				ASSERT_EQ(pos[want % 64], recs[i].pos);
+				if (i && recs[i - 1].next != recs[i].pos) {
+					/* padding skipped inside the batch */
+					ASSERT_LT(recs[i - 1].next, recs[i].pos);
+					ASSERT_EQ(0, recs[i].pos % CAP);
+					padded++;
+				}
+			}
+			ASSERT_EQ(0, byteor_journal_consume_batch(self->sub, recs, n));
+			ASSERT_EQ(recs[n - 1].next, byteor_journal_position(self->sub));
+		}
+		EXPECT_EQ(-EAGAIN, byteor_journal_peek_batch(self->sub, recs, 32));
+		/* now and then one record the single way, between batches */
+		if (round % 7 == 0) {
+			ASSERT_EQ(0, jb_append(self->pub, seq, &pos[seq % 64]));
+			seq++;
+			ASSERT_EQ(0, byteor_journal_peek(self->sub, &recs[0]));
+			ASSERT_EQ(NULL, jb_check(recs[0].data, recs[0].len,
+						 recs[0].type, want));
+			ASSERT_EQ(0, byteor_journal_consume(self->sub, &recs[0]));
+			want++;
+		}
+	}
+	EXPECT_LT(500 * CAP, byteor_journal_position(self->pub));
+	EXPECT_LT(100, padded);
+	EXPECT_EQ(byteor_journal_position(self->pub), byteor_journal_position(self->sub));
+}
+
+/* More asked for than there is: what there is, then -EAGAIN. */
+TEST_F(jr, a_batch_larger_than_available_returns_what_is_there)
+{
+	struct byteor_attach_options o = jb_opts(self);
+	struct byteor_journal_record recs[32];
+	__u64 seq;
+	int n, i;
+
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_tail(&o, &self->sub));
+	EXPECT_EQ(-EAGAIN, byteor_journal_peek_batch(self->sub, recs, 32));
+	for (seq = 0; seq < 3; seq++)
+		ASSERT_EQ(0, jb_append(self->pub, seq, NULL));
+	n = byteor_journal_peek_batch(self->sub, recs, 32);
+	ASSERT_EQ(3, n);
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(NULL, jb_check(recs[i].data, recs[i].len, recs[i].type, i));
+	ASSERT_EQ(0, byteor_journal_consume_batch(self->sub, recs, n));
+	EXPECT_EQ(-EAGAIN, byteor_journal_peek_batch(self->sub, recs, 32));
+	EXPECT_EQ(-ETIMEDOUT, byteor_journal_peek_batch_timed(self->sub, recs, 32,
+							      1000000));
+}
+
+TEST_F(jr, batch_arguments_are_checked)
+{
+	struct byteor_attach_options o = jb_opts(self);
+	struct byteor_journal_record recs[8], bad[8];
+	__u64 seq, at;
+	int n;
+
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_from(&o, 0, &self->sub));
+	for (seq = 0; seq < 4; seq++)
+		ASSERT_EQ(0, jb_append(self->pub, seq, NULL));
+	EXPECT_EQ(-EINVAL, byteor_journal_peek_batch(NULL, recs, 8));
+	EXPECT_EQ(-EINVAL, byteor_journal_peek_batch(self->sub, NULL, 8));
+	EXPECT_EQ(-EINVAL, byteor_journal_peek_batch(self->sub, recs, 0));
+	EXPECT_EQ(-EBADF, byteor_journal_peek_batch(self->pub, recs, 8));
+	EXPECT_EQ(-EBADF, byteor_journal_peek_batch_timed(self->pub, recs, 8, 0));
+	EXPECT_EQ(-EBADF, byteor_journal_consume_batch(self->pub, recs, 1));
+	/* nothing peeked yet */
+	memset(recs, 0, sizeof(recs));
+	EXPECT_EQ(-EINVAL, byteor_journal_consume_batch(self->sub, recs, 1));
+	n = byteor_journal_peek_batch(self->sub, recs, 3);
+	ASSERT_EQ(3, n);
+	EXPECT_EQ(-EINVAL, byteor_journal_consume_batch(NULL, recs, 1));
+	EXPECT_EQ(-EINVAL, byteor_journal_consume_batch(self->sub, NULL, 1));
+	EXPECT_EQ(-EINVAL, byteor_journal_consume_batch(self->sub, recs, 0));
+	/* more than peeked */
+	EXPECT_EQ(-EINVAL, byteor_journal_consume_batch(self->sub, recs, 4));
+	/* not from the subscriber's position */
+	EXPECT_EQ(-EINVAL, byteor_journal_consume_batch(self->sub, recs + 1, 2));
+	/* an end beyond the batch, off the grid, or behind the position */
+	memcpy(bad, recs, sizeof(bad));
+	bad[1].next = recs[2].next + 8;
+	EXPECT_EQ(-EINVAL, byteor_journal_consume_batch(self->sub, bad, 2));
+	bad[1].next = recs[1].next + 1;
+	EXPECT_EQ(-EINVAL, byteor_journal_consume_batch(self->sub, bad, 2));
+	bad[1].next = recs[0].pos;
+	EXPECT_EQ(-EINVAL, byteor_journal_consume_batch(self->sub, bad, 2));
+	EXPECT_EQ(0, byteor_journal_position(self->sub));
+	/* part of it; the rest is peeked again */
+	ASSERT_EQ(0, byteor_journal_consume_batch(self->sub, recs, 2));
+	at = byteor_journal_position(self->sub);
+	EXPECT_EQ(recs[1].next, at);
+	EXPECT_EQ(-EINVAL, byteor_journal_consume_batch(self->sub, recs + 2, 1));
+	EXPECT_EQ(-EINVAL, byteor_journal_consume_batch(self->sub, recs, 2));
+	n = byteor_journal_peek_batch(self->sub, recs, 8);
+	ASSERT_EQ(2, n);
+	EXPECT_EQ(at, recs[0].pos);
+	EXPECT_EQ(2, recs[0].type);
+	/* a single consume moves the position: the batch is stale */
+	ASSERT_EQ(0, byteor_journal_consume(self->sub, &recs[0]));
+	EXPECT_EQ(-EINVAL, byteor_journal_consume_batch(self->sub, recs + 1, 1));
+	/* a seek forgets it */
+	n = byteor_journal_peek_batch(self->sub, recs, 8);
+	ASSERT_EQ(1, n);
+	at = byteor_journal_position(self->sub);
+	ASSERT_EQ(0, byteor_journal_seek(self->sub, at));
+	EXPECT_EQ(-EINVAL, byteor_journal_consume_batch(self->sub, recs, 1));
+	EXPECT_EQ(at, byteor_journal_position(self->sub));
+}
+
+/*
+ * A publisher laps the subscriber between peek and consume: the whole
+ * batch is -EOVERFLOW (one check of the first record covers it), the
+ * subscriber moves to the oldest retained record and the next batch
+ * starts there, intact.
+ */
+TEST_F(jr, a_lap_between_peek_batch_and_consume_batch_is_eoverflow)
+{
+	struct byteor_attach_options o = jb_opts(self);
+	struct byteor_journal_snapshot s;
+	struct byteor_journal_record recs[32];
+	unsigned char buf[48];
+	__u64 seq, oldest, want, read = 0;
+	int n, i;
+
+	memset(buf, 0x3c, sizeof(buf));
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_from(&o, 0, &self->sub));
+	/* 64-byte records: record k at 64 k */
+	for (seq = 0; seq < 4; seq++)
+		ASSERT_EQ(0, byteor_journal_append(self->pub, seq, buf, 48, NULL));
+	n = byteor_journal_peek_batch(self->sub, recs, 32);
+	ASSERT_EQ(4, n);
+	/* the publisher overwrites the first record only */
+	for (; seq < 4 + CAP / 64 - 3; seq++)
+		ASSERT_EQ(0, byteor_journal_append(self->pub, seq, buf, 48, NULL));
+	ASSERT_EQ(0, byteor_journal_snapshot(self->pub, &s));
+	ASSERT_EQ(recs[0].pos + CAP + 64, s.intent);
+	ASSERT_EQ(recs[1].pos + CAP, s.intent);
+	EXPECT_EQ(-EOVERFLOW, byteor_journal_consume_batch(self->sub, recs, n));
+	ASSERT_EQ(0, byteor_journal_oldest(self->sub, &oldest));
+	EXPECT_EQ(recs[1].pos, oldest);
+	EXPECT_EQ(oldest, byteor_journal_position(self->sub));
+	/* the batch is gone */
+	EXPECT_EQ(-EINVAL, byteor_journal_consume_batch(self->sub, recs, 1));
+	/* from the oldest on: every record, in order */
+	want = 1;
+	while ((n = byteor_journal_peek_batch(self->sub, recs, 32)) > 0) {
+		if (!read)
+			EXPECT_EQ(oldest, recs[0].pos);
+		for (i = 0; i < n; i++, want++) {
+			ASSERT_EQ(want, recs[i].type);
+			ASSERT_EQ(48, recs[i].len);
+			ASSERT_EQ(0, memcmp(recs[i].data, buf, 48));
+		}
+		ASSERT_EQ(0, byteor_journal_consume_batch(self->sub, recs, n));
+		read += n;
+	}
+	EXPECT_EQ(-EAGAIN, n);
+	EXPECT_EQ(seq, want);
+	ASSERT_EQ(0, byteor_journal_snapshot(self->sub, &s));
+	EXPECT_EQ(1, s.lapped);
+	EXPECT_EQ(read, s.read);
+	EXPECT_EQ(0, s.lag);
+}
+
+/*
+ * A corrupt header in the middle ends the batch before it; consumed, the
+ * next peek reports it as -EBADMSG (not lapped) and resyncs at the tail.
+ */
+TEST_F(jr, a_corrupt_header_mid_batch_ends_the_batch_before_it)
+{
+	struct byteor_attach_options o = jb_opts(self);
+	struct byteor_region_info info;
+	struct byteor_journal_record recs[32];
+	__u32 junk[4] = { 5000, 3, 0x1234, 0 };
+	__u64 seq, pos[5];
+	int n;
+
+	ASSERT_EQ(0, byteor_region_info(NAME, BYTEOR_BACKING_USER, self->d.path, &info));
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_from(&o, 0, &self->sub));
+	for (seq = 0; seq < 5; seq++)
+		ASSERT_EQ(0, jb_append(self->pub, seq, &pos[seq]));
+	ASSERT_EQ(0, ht_scribble(self->d.path, NAME,
+				 info.layout.area_off[BYTEOR_AREA_AUX] + pos[3], junk,
+				 sizeof(junk)));
+	n = byteor_journal_peek_batch(self->sub, recs, 32);
+	ASSERT_EQ(3, n);
+	EXPECT_EQ(pos[2], recs[2].pos);
+	EXPECT_EQ(pos[3], recs[2].next);
+	ASSERT_EQ(0, byteor_journal_consume_batch(self->sub, recs, n));
+	EXPECT_EQ(pos[3], byteor_journal_position(self->sub));
+	n = byteor_journal_peek_batch(self->sub, recs, 32);
+	EXPECT_EQ(-EBADMSG, n);
+	EXPECT_EQ(pos[3], recs[0].pos);
+	EXPECT_EQ(byteor_journal_position(self->pub), recs[0].next);
+	ASSERT_EQ(0, jb_append(self->pub, 5, NULL));
+	n = byteor_journal_peek_batch(self->sub, recs, 32);
+	ASSERT_EQ(1, n);
+	EXPECT_EQ(NULL, jb_check(recs[0].data, recs[0].len, recs[0].type, 5));
+}
+
+/*
+ * The registered slot shows a batch's records and position once it is
+ * consumed (stored once per batch).
+ */
+TEST_F(jr, an_observer_sees_the_records_a_batch_consumed)
+{
+	struct byteor_attach_options o = jb_opts(self);
+	struct byteor_journal_subscriber_snap v[2];
+	struct byteor_journal_record recs[32];
+	struct byteor_journal *obs;
+	__u64 seq;
+	int n;
+
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_from(&o, 0, &self->sub));
+	o.flags = BYTEOR_ATTACH_OBSERVER;
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_tail(&o, &obs));
+	for (seq = 0; seq < 6; seq++)
+		ASSERT_EQ(0, jb_append(self->pub, seq, NULL));
+	n = byteor_journal_peek_batch(self->sub, recs, 32);
+	ASSERT_EQ(6, n);
+	ASSERT_EQ(1, byteor_journal_subscribers(obs, v, 2));
+	EXPECT_EQ(0, v[0].read);
+	EXPECT_EQ(0, v[0].position);
+	ASSERT_EQ(0, byteor_journal_consume_batch(self->sub, recs, 4));
+	ASSERT_EQ(1, byteor_journal_subscribers(obs, v, 2));
+	EXPECT_EQ(4, v[0].read);
+	EXPECT_EQ(recs[3].next, v[0].position);
+	EXPECT_EQ(byteor_journal_position(self->pub) - recs[3].next, v[0].lag);
+	byteor_journal_detach(obs);
+}
+
 TEST_F(jr, validate_after_use_detects_an_overwrite)
 {
 	struct byteor_attach_options o = jb_opts(self);

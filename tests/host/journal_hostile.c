@@ -139,6 +139,103 @@ TEST_F(jh, a_forged_header_after_a_lap_is_not_read)
 	byteor_journal_detach(pub);
 }
 
+/*
+ * The batch form: headers forged at the subscriber's position after a lap
+ * (two consecutive ones that check out) may be peeked, but the one intent
+ * check of the consume covers them: -EOVERFLOW, never consumed.
+ */
+TEST_F(jh, forged_headers_after_a_lap_are_not_consumed_in_a_batch)
+{
+	struct byteor_journal *pub, *sub;
+	struct byteor_journal_record recs[32];
+	unsigned char buf[MAXREC];
+	struct { __u32 len, type; __u64 pos; } h[2];
+	__u64 at, oldest;
+	int i, n;
+
+	ASSERT_EQ(0, byteor_attach_journal_publisher(&self->o, &pub));
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_from(&self->o, 0, &sub));
+	memset(buf, 0x5a, sizeof(buf));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, byteor_journal_append(pub, i, buf, 128, NULL));
+	ASSERT_EQ(1, byteor_journal_peek_batch(sub, recs, 1));
+	ASSERT_EQ(0, byteor_journal_consume_batch(sub, recs, 1));
+	at = byteor_journal_position(sub);
+	for (i = 0; i < 64; i++)	/* laps the subscriber */
+		ASSERT_EQ(0, byteor_journal_append(pub, i, buf, 128, NULL));
+	h[0].len = 8;
+	h[0].type = 4242;
+	h[0].pos = at;
+	h[1].len = 8;
+	h[1].type = 4343;
+	h[1].pos = at + 24;
+	memcpy(self->map + self->aux + (at & (CAP - 1)), &h[0], sizeof(h[0]));
+	memcpy(self->map + self->aux + ((at + 24) & (CAP - 1)), &h[1], sizeof(h[1]));
+	n = byteor_journal_peek_batch(sub, recs, 32);
+	if (n > 0)	/* headers that check out: the consume tells */
+		n = byteor_journal_consume_batch(sub, recs, n);
+	EXPECT_EQ(-EOVERFLOW, n);
+	ASSERT_EQ(0, byteor_journal_oldest(sub, &oldest));
+	EXPECT_EQ(oldest, byteor_journal_position(sub));
+	n = byteor_journal_peek_batch(sub, recs, 32);
+	ASSERT_LT(0, n);
+	EXPECT_EQ(oldest, recs[0].pos);
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(128, recs[i].len);
+		EXPECT_GT(64, recs[i].type);
+	}
+	EXPECT_EQ(0, byteor_journal_consume_batch(sub, recs, n));
+	byteor_journal_detach(sub);
+	byteor_journal_detach(pub);
+}
+
+/*
+ * A scribbled (misaligned) tail met when a batch reaches the tail it
+ * cached ends the batch there; the position stays on the grid, and the
+ * records are read once the publisher's next commit restores the tail.
+ */
+TEST_F(jh, a_misaligned_tail_ends_a_batch)
+{
+	struct byteor_journal *pub, *sub;
+	struct byteor_journal_record recs[32];
+	unsigned char buf[MAXREC];
+	__u64 t;
+	int i, n, got = 0;
+
+	ASSERT_EQ(0, byteor_attach_journal_publisher(&self->o, &pub));
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_from(&self->o, 0, &sub));
+	memset(buf, 0x5a, sizeof(buf));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, byteor_journal_append(pub, i, buf, 32, NULL));
+	/* one consumed; the tail of three cached */
+	ASSERT_EQ(1, byteor_journal_peek_batch(sub, recs, 1));
+	ASSERT_EQ(0, byteor_journal_consume_batch(sub, recs, 1));
+	for (; i < 5; i++)
+		ASSERT_EQ(0, byteor_journal_append(pub, i, buf, 32, NULL));
+	t = jh_peek64(self, JH_TAIL);
+	jh_poke(self, JH_TAIL, t + 3);
+	n = byteor_journal_peek_batch(sub, recs, 32);
+	ASSERT_EQ(2, n);
+	EXPECT_EQ(1, recs[0].type);
+	EXPECT_EQ(2, recs[1].type);
+	ASSERT_EQ(0, byteor_journal_consume_batch(sub, recs, n));
+	EXPECT_EQ(0, byteor_journal_position(sub) % BYTEOR_JOURNAL_ALIGN);
+	ASSERT_EQ(0, byteor_journal_append(pub, 5, buf, 32, NULL));
+	for (i = 0; i < 8 && got < 3; i++) {
+		n = byteor_journal_peek_batch(sub, recs, 32);
+		if (n == -EAGAIN || n == -EBADMSG)
+			continue;
+		ASSERT_LT(0, n);
+		EXPECT_EQ(3 + got, recs[0].type);
+		got += n;
+		ASSERT_EQ(0, byteor_journal_consume_batch(sub, recs, n));
+	}
+	EXPECT_EQ(3, got);
+	EXPECT_EQ(byteor_journal_position(pub), byteor_journal_position(sub));
+	byteor_journal_detach(sub);
+	byteor_journal_detach(pub);
+}
+
 TEST_F(jh, seek_far_beyond_the_tail_is_erange)
 {
 	struct byteor_journal *pub, *sub;
@@ -176,6 +273,9 @@ TEST(every_call_taking_a_handle_refuses_null)
 	EXPECT_EQ(-EINVAL, byteor_journal_consume(NULL, &rec));
 	EXPECT_EQ(-EINVAL, byteor_journal_read(NULL, buf, sizeof(buf), &rec));
 	EXPECT_EQ(-EINVAL, byteor_journal_read_timed(NULL, buf, sizeof(buf), &rec, 0));
+	EXPECT_EQ(-EINVAL, byteor_journal_peek_batch(NULL, &rec, 1));
+	EXPECT_EQ(-EINVAL, byteor_journal_peek_batch_timed(NULL, &rec, 1, 0));
+	EXPECT_EQ(-EINVAL, byteor_journal_consume_batch(NULL, &rec, 1));
 	EXPECT_EQ(0, byteor_journal_position(NULL));
 	EXPECT_EQ(-EINVAL, byteor_journal_oldest(NULL, &pos));
 	EXPECT_EQ(-EINVAL, byteor_journal_seek(NULL, 0));

@@ -51,6 +51,8 @@
 
 #define JR_LIKELY(x)	__builtin_expect(!!(x), 1)
 #define JR_UNLIKELY(x)	__builtin_expect(!!(x), 0)
+/* The publisher's per-record path: one function, no calls but memcpy. */
+#define JR_INLINE	inline __attribute__((always_inline))
 
 #define JR_PAD		0xffffffffU	/* type of a padding record */
 #define JR_HDR		BYTEOR_JOURNAL_HEADER
@@ -151,6 +153,8 @@ struct byteor_journal {
 	/* Subscriber. */
 	__u64 pos;
 	__u64 seen;			/* the tail last loaded (see jr_tail()) */
+	__u64 bpos, bend;		/* the batch last peeked: first record, end */
+	unsigned int bn;		/* its records; 0: none to consume */
 	__u64 lapped, read, bad;
 	struct __byteor_jr_sub *sub;	/* registered slot, NULL: unregistered */
 	bool rw;			/* may park (announce on the eventcount) */
@@ -188,7 +192,7 @@ static void jr_hdr_read(const struct byteor_journal *j, __u64 off,
  * the header is not a sane record there (wrong position, length beyond
  * the maximum or the area's end, past @limit).
  */
-static __u64 jr_record_size(const struct byteor_journal *j,
+static inline __u64 jr_record_size(const struct byteor_journal *j,
 			    const struct __byteor_jr_hdr *h, __u64 pos,
 			    __u64 limit)
 {
@@ -457,7 +461,7 @@ void byteor_journal_detach(struct byteor_journal *j)
  * overwrite.  The headers read are the publisher's own, but in shared
  * memory: one that does not check out restarts retention at the tail.
  */
-static void jr_advance_head(struct byteor_journal *j, __u64 frontier)
+static JR_INLINE void jr_advance_head(struct byteor_journal *j, __u64 frontier)
 {
 	struct __byteor_jr_hdr h;
 	__u64 off, rem, size;
@@ -488,7 +492,7 @@ static void jr_advance_head(struct byteor_journal *j, __u64 frontier)
  * (readers that see the new intent see it too), then intent, then the
  * fence that orders both before the writes that follow.
  */
-static void jr_announce(struct byteor_journal *j, __u64 frontier)
+static JR_INLINE void jr_announce(struct byteor_journal *j, __u64 frontier)
 {
 	jr_advance_head(j, frontier);
 	BYTEOR_CRASHPOINT("journal.publisher.head_moved");
@@ -506,7 +510,7 @@ static void jr_announce(struct byteor_journal *j, __u64 frontier)
 	BYTEOR_CRASHPOINT("journal.publisher.intent_stored");
 }
 
-static void jr_write_hdr(struct byteor_journal *j, __u64 pos, __u32 len,
+static JR_INLINE void jr_write_hdr(struct byteor_journal *j, __u64 pos, __u32 len,
 			 __u32 type)
 {
 	struct __byteor_jr_hdr *p =
@@ -518,7 +522,7 @@ static void jr_write_hdr(struct byteor_journal *j, __u64 pos, __u32 len,
 	__atomic_store_n(&p->pos, pos, __ATOMIC_RELAXED);
 }
 
-static void jr_commit_at(struct byteor_journal *j, __u64 size, bool count)
+static JR_INLINE void jr_commit_at(struct byteor_journal *j, __u64 size, bool count)
 {
 	j->tail += size;
 	/*
@@ -537,7 +541,7 @@ static void jr_commit_at(struct byteor_journal *j, __u64 size, bool count)
 }
 
 /* Pad to the end of the area if a record of @n bytes does not fit. */
-static void jr_make_room(struct byteor_journal *j, __u64 n)
+static JR_INLINE void jr_make_room(struct byteor_journal *j, __u64 n)
 {
 	__u64 rem = j->cap - (j->tail & j->mask);
 
@@ -555,7 +559,7 @@ static void jr_make_room(struct byteor_journal *j, __u64 n)
 }
 
 /* Claim @len checked bytes (a publisher, no claim outstanding). */
-static void *jr_claim(struct byteor_journal *j, size_t len)
+static JR_INLINE void *jr_claim(struct byteor_journal *j, size_t len)
 {
 	__u64 n = jr_size(len);
 
@@ -567,7 +571,7 @@ static void *jr_claim(struct byteor_journal *j, size_t len)
 }
 
 /* Is a claim of @len bytes allowed?  0 or the error of byteor_journal_claim(). */
-static int jr_claim_check(const struct byteor_journal *j, size_t len)
+static JR_INLINE int jr_claim_check(const struct byteor_journal *j, size_t len)
 {
 	if (JR_UNLIKELY(j->role != BYTEOR_ROLE_PRODUCER))
 		return -EBADF;
@@ -592,7 +596,7 @@ int byteor_journal_claim(struct byteor_journal *j, size_t len, void **data)
 }
 
 /* Commit the claimed record (checked: a claim of at least @len bytes). */
-static void jr_commit(struct byteor_journal *j, __u32 type, size_t len,
+static JR_INLINE void jr_commit(struct byteor_journal *j, __u32 type, size_t len,
 		      __u64 *pos)
 {
 	__u64 at = j->tail;
@@ -692,6 +696,7 @@ static __attribute__((noinline)) int jr_lapped(struct byteor_journal *j,
 	if ((__s64)(o - at) <= 0)
 		o = t & ~(__u64)(BYTEOR_JOURNAL_ALIGN - 1);
 	j->seen = o;		/* nothing known past it: the next look loads */
+	j->bn = 0;
 	j->lapped++;
 	j->pos = o;
 	jr_sub_sync(j);
@@ -807,6 +812,7 @@ bad:
 	if (j->pos % BYTEOR_JOURNAL_ALIGN)
 		j->pos = rec->pos;	/* a scribbled tail: stay */
 	j->seen = j->pos;	/* as after a lap */
+	j->bn = 0;
 	rec->next = j->pos;
 	return -EBADMSG;
 }
@@ -1038,6 +1044,146 @@ int byteor_journal_read(struct byteor_journal *j, void *buf, size_t cap,
 	return byteor_journal_read_timed(j, buf, cap, rec, j ? j->timeout_ns : 0);
 }
 
+/* ------------------------------------------------------------------------
+ * Batches: one intent check for a run of records.
+ *
+ * The records of a batch are consecutive: each at or above the first,
+ * all below a tail loaded (acquire) before their headers were read.  A
+ * byte at position p may be overwritten only once intent > p + C (see
+ * the top), and intent never decreases, so an intent with intent - first
+ * <= C, loaded after an acquire fence that follows every load of the
+ * batch, says no byte at or above the first record had been overwritten
+ * when any of them was read: if the first record is intact, every later
+ * one is.  Padding inside a batch is skipped on the same terms (its bytes
+ * are above the first record); a header found insane ends the batch
+ * before it, unchecked, and is looked at again as the first record of the
+ * next peek, where a lap is told from corruption as for one record.
+ */
+
+/*
+ * Extend a batch whose first record is @recs[0] (found by jr_peek_now())
+ * with up to @max - 1 more records, none checked intact.  They are read
+ * up to the tail cached; on reaching it the tail is loaded again only if
+ * @may_load (the first look did not load it): one look at the
+ * publisher's line per batch.  Return: the number of records in @recs.
+ */
+static inline unsigned int jr_peek_more(struct byteor_journal *j,
+					struct byteor_journal_record *recs,
+					unsigned int max, bool may_load)
+{
+	struct __byteor_jr_hdr h;
+	__u64 at = recs[0].next, t = j->seen, off, rem, size;
+	unsigned int n = 1;
+
+	while (n < max) {
+		/*
+		 * At the tail, a tail gone backwards (scribbled) or a whole
+		 * area ahead (lapped: the consume tells): load it once if
+		 * allowed, else the batch ends.
+		 */
+		if (t - at - 1 >= j->cap) {
+			if (!may_load)
+				break;
+			may_load = false;
+			/* Acquire: pairs with jr_commit_at(), as jr_tail(). */
+			t = atomic_load_explicit(&j->ctl->tail,
+						 memory_order_acquire);
+			if (t % BYTEOR_JOURNAL_ALIGN || t - at - 1 >= j->cap)
+				break;	/* the next peek looks at it */
+			j->seen = t;
+		}
+		off = at & j->mask;
+		rem = j->cap - off;
+		if (rem < JR_HDR) {
+			at += rem;
+			continue;
+		}
+		jr_hdr_read(j, off, &h);
+		size = jr_record_size(j, &h, at, t);
+		if (JR_UNLIKELY(!size))
+			break;
+		at += size;
+		if (h.type == JR_PAD)
+			continue;
+		recs[n].data = j->area + off + JR_HDR;
+		recs[n].len = h.len;
+		recs[n].type = h.type;
+		recs[n].pos = at - size;
+		recs[n].next = at;
+		n++;
+	}
+	return n;
+}
+
+int byteor_journal_peek_batch_timed(struct byteor_journal *j,
+				    struct byteor_journal_record *recs,
+				    unsigned int max, long long timeout_ns)
+{
+	unsigned int n;
+	__u64 seen;
+	int ret;
+
+	if (JR_UNLIKELY(!j || !recs || !max))
+		return -EINVAL;
+	if (JR_UNLIKELY(j->role != BYTEOR_ROLE_CONSUMER))
+		return -EBADF;
+	seen = j->seen;
+	j->bn = 0;
+	ret = jr_peek_timed(j, recs, timeout_ns);
+	if (JR_UNLIKELY(ret))
+		return ret;
+	/* The record count is returned as an int. */
+	if (max > 0x7fffffffU)
+		max = 0x7fffffffU;
+	n = jr_peek_more(j, recs, max, j->seen == seen);
+	j->bpos = recs[0].pos;
+	j->bend = recs[n - 1].next;
+	j->bn = n;
+	return (int)n;
+}
+
+int byteor_journal_peek_batch(struct byteor_journal *j,
+			      struct byteor_journal_record *recs,
+			      unsigned int max)
+{
+	return byteor_journal_peek_batch_timed(j, recs, max,
+					       j ? j->timeout_ns : 0);
+}
+
+int byteor_journal_consume_batch(struct byteor_journal *j,
+				 const struct byteor_journal_record *recs,
+				 unsigned int n)
+{
+	__u64 next;
+
+	if (JR_UNLIKELY(!j || !recs || !n))
+		return -EINVAL;
+	if (JR_UNLIKELY(j->role != BYTEOR_ROLE_CONSUMER))
+		return -EBADF;
+	/*
+	 * The first @n records of the batch peeked last, at the subscriber's
+	 * position: the end is the caller's, checked to lie on the grid
+	 * within that batch (never beyond what was peeked).
+	 */
+	next = recs[n - 1].next;
+	if (JR_UNLIKELY(n > j->bn || j->bpos != j->pos ||
+			recs[0].pos != j->pos || next % BYTEOR_JOURNAL_ALIGN ||
+			next - j->pos - 1 >= j->bend - j->pos))
+		return -EINVAL;
+	/* One fence and one intent load for all @n (see above). */
+	if (JR_UNLIKELY(!jr_intact(j, j->pos)))
+		return jr_lapped(j, NULL, j->pos);
+	j->bn = 0;
+	j->pos = next;
+	j->read += n;
+	if (j->sub) {
+		/* Once per batch: the subscriber's own line, plain stores. */
+		atomic_store_explicit(&j->sub->pos, j->pos, memory_order_relaxed);
+		atomic_store_explicit(&j->sub->read, j->read, memory_order_relaxed);
+	}
+	return 0;
+}
+
 __u64 byteor_journal_position(const struct byteor_journal *j)
 {
 	if (!j)
@@ -1075,6 +1221,7 @@ int byteor_journal_seek(struct byteor_journal *j, __u64 pos)
 	if (pos > t)
 		return -ERANGE;
 	j->pos = pos;
+	j->bn = 0;
 	jr_sub_sync(j);
 	return 0;
 }
