@@ -58,7 +58,7 @@ extern "C" {
  * @pos:         producer: the cursor; stage: its gating sequence
  *               (authoritative)
  * @claimed:     producer: entries claimed, not published; stage: polls
- *               that found the next header not naming its entry
+ *               since its last look at the cursor found nothing new
  * @limit:       producer: cached gating floor (claims stay below
  *               limit + cap); stage: cached barrier
  * @cursor_seen: highest cursor this handle has read (barrier sanity)
@@ -162,14 +162,16 @@ __BYTEOR_HOT long long __byteor_seq_avail(struct __byteor_seq_fast *f,
 	 * release store of the cursor that publishes it: a header that does
 	 * not name f->pos yet means "not published" without a look at the
 	 * cursor's line, which the producer writes at every publish.  So a
-	 * caught-up poll reads the slot's line (which the producer fills
-	 * anyway) rather than pulling the cursor's away from the producer
-	 * each time.  The cursor alone proves an entry: a header that names
-	 * it (claimed) sends us to the cursor, and so does every 64th miss
-	 * (f->claimed counts them in a stage's handle), so a header
-	 * scribbled away cannot hide published entries for ever.
+	 * poll that has caught up (the last look at the cursor found nothing
+	 * new: f->claimed, unused by stages, counts the polls since) reads
+	 * the slot's line (which the producer fills anyway) rather than
+	 * pulling the cursor's away from the producer each time.  The cursor
+	 * alone proves an entry: a header that names it (claimed) sends the
+	 * poll to the cursor, and so does every 64th miss, so a header
+	 * scribbled away cannot hide published entries for ever.  A stage
+	 * that keeps finding entries never looks at the header.
 	 */
-	if (nowait && (++f->claimed & 63) &&
+	if (nowait && f->claimed && (f->claimed++ & 63) &&
 	    __atomic_load_n(__byteor_seq_hdr(f, f->pos),
 			    __ATOMIC_RELAXED) != f->pos) {
 		c = f->pos;
@@ -178,6 +180,7 @@ __BYTEOR_HOT long long __byteor_seq_avail(struct __byteor_seq_fast *f,
 	c = __atomic_load_n(f->cursor, __ATOMIC_ACQUIRE);
 	d = c - f->pos;
 	if (!d) {
+		f->claimed |= 1;	/* caught up: the header first from now */
 nothing_new:
 		/*
 		 * The library's poll would also re-assert our gating sequence
@@ -189,6 +192,7 @@ nothing_new:
 			return -EAGAIN;
 		return 0;
 	}
+	f->claimed = 0;
 	if (__BYTEOR_UNLIKELY(d > f->cap || (__s64)(c - f->cursor_seen) < 0))
 		return 0;
 	f->cursor_seen = c;

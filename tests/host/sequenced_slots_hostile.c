@@ -347,6 +347,8 @@ TEST_F(seqh, caught_up_poll_finds_an_entry_whose_header_was_scribbled)
 	p = sh_attach(_metadata, self->d.path, BYTEOR_ROLE_PRODUCER, 0);
 	s0 = sh_attach(_metadata, self->d.path, BYTEOR_ROLE_CONSUMER, 0);
 	ASSERT_NE(NULL, s0);
+	/* Caught up: from now on the stage looks at the header first. */
+	ASSERT_EQ(-EAGAIN, byteor_sequenced_slots_stage_wait(s0, 8, &first));
 	sh_publish(_metadata, p, 1);
 	hdr = (__u64 *)p->f.ring;
 	ASSERT_EQ(0, *hdr);

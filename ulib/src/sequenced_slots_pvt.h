@@ -130,7 +130,7 @@ _Static_assert(BYTEOR_MAX_STAGES <= __BYTEOR_SEQ_JOIN_SHIFT, "join bits");
  *             ring, the shared words they touch, the private geometry, and
  *             pos (producer: the cursor; stage: its gating sequence; both
  *             authoritative), claimed (producer: claimed, not published;
- *             stage: polls that found the next header not naming its entry),
+ *             stage: polls since a look at the cursor found nothing new),
  *             limit (producer: cached gating floor, claims stay below
  *             limit + cap; stage: cached barrier), cursor_seen (highest
  *             cursor this handle has read: barrier sanity)
