@@ -54,7 +54,9 @@
  * static inline (byteor/seq_inline.h): the common case - room or entries
  * known from the cached floor or barrier, or, for a stage whose barrier is
  * the cursor alone, proven by one load of the cursor - runs in the
- * caller's code; everything else calls into the library.
+ * caller's code; everything else calls into the library.  A non-blocking
+ * wait that finds nothing new after having caught up executes one
+ * spin-wait hint (pause) before it returns -EAGAIN.
  *
  * BLOCKING.  The claim and wait calls wait as the attach options'
  * timeout_ns says (0, the default: never wait, -EAGAIN; < 0 forever; > 0 at
