@@ -62,10 +62,17 @@ static int fatal(int ret, const char *what)
 	return run_fail(ret, "%s: %s", what, byteor_strerror(ret));
 }
 
-/* Seq first, the TSC second, constant filler up to the last word (7). */
+/*
+ * Seq first, the TSC second (only in the records whose lag is sampled:
+ * reading the TSC costs two lfences, which wait for every load before
+ * them - the paired section compares this rate with a ring that stamps
+ * nothing), constant filler up to the last word (7).
+ */
 static inline void jr_fill(void *dst, uint64_t seq)
 {
-	uint64_t m[JR_PAYLOAD / 8] = { seq, tsc_now(), 2, 3, 4, 5, 6, 7 };
+	uint64_t m[JR_PAYLOAD / 8] = {
+		seq, (seq & JR_SAMPLE) ? 0 : tsc_now(), 2, 3, 4, 5, 6, 7
+	};
 
 	memcpy(dst, m, sizeof(m));
 }

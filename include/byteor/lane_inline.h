@@ -177,6 +177,16 @@ __BYTEOR_HOT void __byteor_full_fence(void)
 #endif
 }
 
+/* A spin-wait hint to the CPU. */
+__BYTEOR_HOT void __byteor_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
 /*
  * The notifier's fence mode, per process (ulib/src/wait.c): 0 the waiters
  * issue membarrier(2) for us, 1 a full fence per notify.

@@ -85,16 +85,6 @@ struct __byteor_seq_fast {
 	__u32 pad;
 };
 
-/* A spin-wait hint to the CPU. */
-__BYTEOR_HOT void __byteor_cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#endif
-}
-
 /* Slot header of @seq: the entry's sequence, written at claim. */
 __BYTEOR_HOT __u64 *__byteor_seq_hdr(const struct __byteor_seq_fast *f,
 				     __u64 seq)
