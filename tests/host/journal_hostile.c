@@ -236,6 +236,51 @@ TEST_F(jh, a_misaligned_tail_ends_a_batch)
 	byteor_journal_detach(pub);
 }
 
+/*
+ * A caught-up subscriber looks at the next record's header before the
+ * publisher's tail; the tail alone commits a record.  So a record is
+ * still read once committed (its header names its position), a header of
+ * the last lap is not taken for it, and a header scribbled away cannot
+ * hide a committed record: one of 64 polls looks at the tail, finds the
+ * record and reports its header (-EBADMSG, the subscriber resynchronised
+ * at the tail) rather than "nothing new" for ever.
+ */
+TEST_F(jh, caught_up_polls_go_by_the_tail_not_by_headers_alone)
+{
+	struct byteor_journal *pub, *sub;
+	struct byteor_journal_record rec;
+	unsigned char buf[MAXREC];
+	__u64 at, pos;
+	int i, ret = -EAGAIN;
+
+	ASSERT_EQ(0, byteor_attach_journal_publisher(&self->o, &pub));
+	ASSERT_EQ(0, byteor_attach_journal_subscriber_tail(&self->o, &sub));
+	memset(buf, 0x5a, sizeof(buf));
+	/* Two laps of 128-byte records: every header in the area is old. */
+	for (i = 0; i < 64; i++)
+		ASSERT_EQ(0, byteor_journal_append(pub, i, buf, 112, NULL));
+	ASSERT_EQ(0, byteor_journal_seek(sub, byteor_journal_position(pub)));
+	for (i = 0; i < 200; i++)
+		ASSERT_EQ(-EAGAIN, byteor_journal_read(sub, buf, sizeof(buf), &rec));
+
+	ASSERT_EQ(0, byteor_journal_append(pub, 7, buf, 112, &pos));
+	EXPECT_EQ(112, byteor_journal_read(sub, buf, sizeof(buf), &rec));
+	EXPECT_EQ(pos, rec.pos);
+	EXPECT_EQ(7, rec.type);
+	ASSERT_EQ(-EAGAIN, byteor_journal_read(sub, buf, sizeof(buf), &rec));
+
+	at = byteor_journal_position(sub);
+	ASSERT_EQ(0, byteor_journal_append(pub, 8, buf, 112, &pos));
+	ASSERT_EQ(at, pos);
+	__atomic_store_n((__u64 *)(self->map + self->aux + (at & (CAP - 1)) + 8),
+			 at + 1, __ATOMIC_RELAXED);
+	for (i = 0; i < 64 && ret == -EAGAIN; i++)
+		ret = byteor_journal_read(sub, buf, sizeof(buf), &rec);
+	EXPECT_EQ(-EBADMSG, ret) TH_LOG("after %d polls: %d", i, ret);
+	byteor_journal_detach(sub);
+	byteor_journal_detach(pub);
+}
+
 TEST_F(jh, seek_far_beyond_the_tail_is_erange)
 {
 	struct byteor_journal *pub, *sub;

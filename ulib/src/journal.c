@@ -153,6 +153,7 @@ struct byteor_journal {
 	/* Subscriber. */
 	__u64 pos;
 	__u64 seen;			/* the tail last loaded (see jr_tail()) */
+	__u64 idle;			/* looks since one found nothing new */
 	__u64 bpos, bend;		/* the batch last peeked: first record, end */
 	unsigned int bn;		/* its records; 0: none to consume */
 	__u64 lapped, read, bad;
@@ -742,8 +743,22 @@ static inline __u64 jr_tail(struct byteor_journal *j, __u64 at)
 
 	if (JR_LIKELY(j->seen - at - 1 < j->cap))
 		return j->seen;
+	/*
+	 * Caught up (the last look found nothing new): the publisher writes
+	 * the next record's header, naming its position, before the tail
+	 * that commits it, so a header that does not name @at means nothing
+	 * new without pulling the publisher's control line away from it at
+	 * every poll.  A header that names @at (written, maybe not yet
+	 * committed), and every 64th look, go to the tail, which alone
+	 * commits a record.
+	 */
+	if (j->idle && (j->idle++ & 63) && j->cap - (at & j->mask) >= JR_HDR &&
+	    __atomic_load_n((const __u64 *)(j->area + (at & j->mask) + 8),
+			    __ATOMIC_RELAXED) != at)
+		return at;
 	/* Acquire: pairs with jr_commit_at(): records below it are whole. */
 	t = atomic_load_explicit(&j->ctl->tail, memory_order_acquire);
+	j->idle = t == at ? j->idle | 1 : 0;
 	/*
 	 * A scribbled, misaligned tail is used for this look only (its
 	 * records fail their checks against it); the next look loads again,
@@ -905,8 +920,13 @@ jr_peek_slow(struct byteor_journal *j, struct byteor_journal_record *rec,
 				atomic_load_explicit(&j->sub->pos,
 						     memory_order_relaxed) != j->pos))
 			jr_sub_sync(j);
-		if (JR_LIKELY(ret != -EAGAIN) || !timeout_ns)
+		if (JR_LIKELY(ret != -EAGAIN))
 			return ret;
+		if (!timeout_ns) {
+			/* Nothing new for a poll: a spin-wait hint first. */
+			__byteor_cpu_relax();
+			return ret;
+		}
 		if (timeout_ns > 0) {
 			if (!deadline)
 				deadline = __byteor_now_ns() + timeout_ns;
