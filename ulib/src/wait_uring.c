@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "wait_pvt.h"
 
@@ -67,8 +68,18 @@ void __byteor_uring_teardown(struct __byteor_uring *r)
 		unmap(r->cq_map, r->cq_map_len);
 	unmap(r->sq_map, r->sq_map_len);
 	unmap(r->sqes, r->sqes_len);
-	if (r->fd >= 0)
-		__byteor_sys(SYS_close, r->fd, 0, 0, 0, 0, 0);
+	if (r->fd >= 0) {
+		int saved = errno;
+
+		/*
+		 * libc's close(), not the raw call: ThreadSanitizer saw the
+		 * descriptor through mmap() above and forgets it only at a
+		 * close() it intercepts; otherwise the next thread to get
+		 * the same number and close it is reported racing with us.
+		 */
+		close(r->fd);
+		errno = saved;
+	}
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
 }
