@@ -85,6 +85,9 @@ struct __byteor_seq_fast {
 	__u32 pad;
 };
 
+/* A sequenced-slots handle's fast view (it is the handle's first member). */
+#define __BYTEOR_SEQ_F(h)	((struct __byteor_seq_fast *)(h))
+
 /* Slot header of @seq: the entry's sequence, written at claim. */
 __BYTEOR_HOT __u64 *__byteor_seq_hdr(const struct __byteor_seq_fast *f,
 				     __u64 seq)
@@ -94,14 +97,14 @@ __BYTEOR_HOT __u64 *__byteor_seq_hdr(const struct __byteor_seq_fast *f,
 
 /*
  * Claim @n sequences if the cached gating floor shows room.
- * Return: 1 claimed, 0 the library must decide.
+ * Return: 1 claimed, 0 the library must decide (a NULL handle included).
  */
 __BYTEOR_HOT int __byteor_seq_try_claim(struct __byteor_seq_fast *f,
 					unsigned int n, __u64 *first)
 {
 	__u64 s, i;
 
-	if (__BYTEOR_UNLIKELY(!(f->fast & __BYTEOR_SEQ_FAST_PROD) || !n ||
+	if (__BYTEOR_UNLIKELY(!f || !(f->fast & __BYTEOR_SEQ_FAST_PROD) || !n ||
 			      !first || n > f->cap - f->claimed))
 		return 0;
 	s = f->pos + f->claimed;
@@ -211,9 +214,11 @@ nothing_new:
 
 /*
  * A stage's or subscriber's wait, inline part: up to @max entries, each
- * slot header checked (read once: a peer may rewrite it).
- * Return: entries (> 0); 0 the library must decide (it also reports a bad
- * first header); -EAGAIN nothing new (@nowait only).
+ * slot header checked (read once: a peer may rewrite it).  @nowait: 1 the
+ * call's timeout is 0, 0 it is not, -1 the attach's timeout applies.
+ * Return: entries (> 0); 0 the library must decide (a NULL handle
+ * included; it also reports a bad first header); -EAGAIN nothing new
+ * (non-blocking only).
  */
 __BYTEOR_HOT int __byteor_seq_try_wait(struct __byteor_seq_fast *f,
 				       unsigned int role, unsigned int max,
@@ -222,8 +227,10 @@ __BYTEOR_HOT int __byteor_seq_try_wait(struct __byteor_seq_fast *f,
 	long long avail;
 	__u64 k, i;
 
-	if (__BYTEOR_UNLIKELY(!(f->fast & role) || !max || !first))
+	if (__BYTEOR_UNLIKELY(!f || !(f->fast & role) || !max || !first))
 		return 0;
+	if (nowait < 0)
+		nowait = !!(f->fast & __BYTEOR_SEQ_FAST_NOWAIT);
 	avail = __byteor_seq_avail(f, nowait);
 	if (__BYTEOR_UNLIKELY(avail <= 0))
 		return (int)avail;
@@ -242,12 +249,12 @@ __BYTEOR_HOT int __byteor_seq_try_wait(struct __byteor_seq_fast *f,
 
 /*
  * Advance by @n if the last wait made them available.
- * Return: 1 done, 0 the library must decide.
+ * Return: 1 done, 0 the library must decide (a NULL handle included).
  */
 __BYTEOR_HOT int __byteor_seq_try_advance(struct __byteor_seq_fast *f,
 					  unsigned int role, unsigned int n)
 {
-	if (__BYTEOR_UNLIKELY(!(f->fast & role) || n > f->limit - f->pos))
+	if (__BYTEOR_UNLIKELY(!f || !(f->fast & role) || n > f->limit - f->pos))
 		return 0;
 #ifdef BYTEOR_CRASHPOINTS
 	BYTEOR_CRASHPOINT(role == __BYTEOR_SEQ_FAST_SUB ?

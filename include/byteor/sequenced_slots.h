@@ -285,8 +285,7 @@ BYTEOR_API int __byteor_sequenced_slots_producer_claim(struct byteor_sequenced_s
 __BYTEOR_HOT int byteor_sequenced_slots_producer_claim(struct byteor_sequenced_slots *h,
 						       unsigned int n, __u64 *first)
 {
-	if (__BYTEOR_LIKELY(h && __byteor_seq_try_claim((struct __byteor_seq_fast *)h,
-							 n, first)))
+	if (__BYTEOR_LIKELY(__byteor_seq_try_claim(__BYTEOR_SEQ_F(h), n, first)))
 		return 0;
 	return __byteor_sequenced_slots_producer_claim(h, n, first);
 }
@@ -301,8 +300,7 @@ __BYTEOR_HOT int byteor_sequenced_slots_producer_claim_timed(struct byteor_seque
 							     __u64 *first,
 							     long long timeout_ns)
 {
-	if (__BYTEOR_LIKELY(h && __byteor_seq_try_claim((struct __byteor_seq_fast *)h,
-							 n, first)))
+	if (__BYTEOR_LIKELY(__byteor_seq_try_claim(__BYTEOR_SEQ_F(h), n, first)))
 		return 0;
 	return __byteor_sequenced_slots_producer_claim_timed(h, n, first,
 							     timeout_ns);
@@ -392,34 +390,25 @@ __BYTEOR_HOT const void *byteor_sequenced_slots_entry_ro(const struct byteor_seq
  * or the first slot header is corrupt).
  */
 BYTEOR_API int __byteor_sequenced_slots_stage_wait(struct byteor_sequenced_slots *h,
-					unsigned int max, __u64 *first);
+		unsigned int max, __u64 *first);
 __BYTEOR_HOT int byteor_sequenced_slots_stage_wait(struct byteor_sequenced_slots *h,
-				      unsigned int max, __u64 *first)
+		unsigned int max, __u64 *first)
 {
-	struct __byteor_seq_fast *f = (struct __byteor_seq_fast *)h;
-	int k;
+	int k = __byteor_seq_try_wait(__BYTEOR_SEQ_F(h), __BYTEOR_SEQ_FAST_STAGE, max,
+				      first, -1);
 
-	if (__BYTEOR_UNLIKELY(!h))
-		return __byteor_sequenced_slots_stage_wait(h, max, first);
-	k = __byteor_seq_try_wait(f, __BYTEOR_SEQ_FAST_STAGE, max, first,
-				  f->fast & __BYTEOR_SEQ_FAST_NOWAIT);
 	return __BYTEOR_LIKELY(k) ? k : __byteor_sequenced_slots_stage_wait(h, max, first);
 }
 
 /* As ..._stage_wait(), waiting at most @timeout_ns (< 0: forever). */
 BYTEOR_API int __byteor_sequenced_slots_stage_wait_timed(struct byteor_sequenced_slots *h,
-					unsigned int max, __u64 *first,
-					long long timeout_ns);
+		unsigned int max, __u64 *first, long long timeout_ns);
 __BYTEOR_HOT int byteor_sequenced_slots_stage_wait_timed(struct byteor_sequenced_slots *h,
-				      unsigned int max, __u64 *first,
-				      long long timeout_ns)
+		unsigned int max, __u64 *first, long long timeout_ns)
 {
-	int k;
+	int k = __byteor_seq_try_wait(__BYTEOR_SEQ_F(h), __BYTEOR_SEQ_FAST_STAGE, max,
+				      first, !timeout_ns);
 
-	if (__BYTEOR_UNLIKELY(!h))
-		return __byteor_sequenced_slots_stage_wait_timed(h, max, first, timeout_ns);
-	k = __byteor_seq_try_wait((struct __byteor_seq_fast *)h, __BYTEOR_SEQ_FAST_STAGE, max,
-				  first, !timeout_ns);
 	return __BYTEOR_LIKELY(k) ? k :
 		__byteor_sequenced_slots_stage_wait_timed(h, max, first, timeout_ns);
 }
@@ -434,12 +423,12 @@ __BYTEOR_HOT int byteor_sequenced_slots_stage_wait_timed(struct byteor_sequenced
  * Return: @n, or -EBADF (not a stage), -EINVAL (more than available).
  */
 BYTEOR_API int __byteor_sequenced_slots_stage_advance(struct byteor_sequenced_slots *h,
-					unsigned int n);
+		unsigned int n);
 __BYTEOR_HOT int byteor_sequenced_slots_stage_advance(struct byteor_sequenced_slots *h,
-				      unsigned int n)
+		unsigned int n)
 {
-	if (__BYTEOR_LIKELY(h && __byteor_seq_try_advance((struct __byteor_seq_fast *)h,
-							   __BYTEOR_SEQ_FAST_STAGE, n)))
+	if (__BYTEOR_LIKELY(__byteor_seq_try_advance(__BYTEOR_SEQ_F(h), __BYTEOR_SEQ_FAST_STAGE,
+						      n)))
 		return (int)n;
 	return __byteor_sequenced_slots_stage_advance(h, n);
 }
@@ -450,42 +439,33 @@ __BYTEOR_HOT int byteor_sequenced_slots_stage_advance(struct byteor_sequenced_sl
  * with byteor_sequenced_slots_entry_ro().
  */
 BYTEOR_API int __byteor_sequenced_slots_subscriber_wait(struct byteor_sequenced_slots *h,
-					unsigned int max, __u64 *first);
+		unsigned int max, __u64 *first);
 __BYTEOR_HOT int byteor_sequenced_slots_subscriber_wait(struct byteor_sequenced_slots *h,
-				      unsigned int max, __u64 *first)
+		unsigned int max, __u64 *first)
 {
-	struct __byteor_seq_fast *f = (struct __byteor_seq_fast *)h;
-	int k;
+	int k = __byteor_seq_try_wait(__BYTEOR_SEQ_F(h), __BYTEOR_SEQ_FAST_SUB, max,
+				      first, -1);
 
-	if (__BYTEOR_UNLIKELY(!h))
-		return __byteor_sequenced_slots_subscriber_wait(h, max, first);
-	k = __byteor_seq_try_wait(f, __BYTEOR_SEQ_FAST_SUB, max, first,
-				  f->fast & __BYTEOR_SEQ_FAST_NOWAIT);
 	return __BYTEOR_LIKELY(k) ? k : __byteor_sequenced_slots_subscriber_wait(h, max, first);
 }
 BYTEOR_API int __byteor_sequenced_slots_subscriber_wait_timed(struct byteor_sequenced_slots *h,
-					unsigned int max, __u64 *first,
-					long long timeout_ns);
+		unsigned int max, __u64 *first, long long timeout_ns);
 __BYTEOR_HOT int byteor_sequenced_slots_subscriber_wait_timed(struct byteor_sequenced_slots *h,
-				      unsigned int max, __u64 *first,
-				      long long timeout_ns)
+		unsigned int max, __u64 *first, long long timeout_ns)
 {
-	int k;
+	int k = __byteor_seq_try_wait(__BYTEOR_SEQ_F(h), __BYTEOR_SEQ_FAST_SUB, max,
+				      first, !timeout_ns);
 
-	if (__BYTEOR_UNLIKELY(!h))
-		return __byteor_sequenced_slots_subscriber_wait_timed(h, max, first, timeout_ns);
-	k = __byteor_seq_try_wait((struct __byteor_seq_fast *)h, __BYTEOR_SEQ_FAST_SUB, max,
-				  first, !timeout_ns);
 	return __BYTEOR_LIKELY(k) ? k :
 		__byteor_sequenced_slots_subscriber_wait_timed(h, max, first, timeout_ns);
 }
 BYTEOR_API int __byteor_sequenced_slots_subscriber_advance(struct byteor_sequenced_slots *h,
-					unsigned int n);
+		unsigned int n);
 __BYTEOR_HOT int byteor_sequenced_slots_subscriber_advance(struct byteor_sequenced_slots *h,
-				      unsigned int n)
+		unsigned int n)
 {
-	if (__BYTEOR_LIKELY(h && __byteor_seq_try_advance((struct __byteor_seq_fast *)h,
-							   __BYTEOR_SEQ_FAST_SUB, n)))
+	if (__BYTEOR_LIKELY(__byteor_seq_try_advance(__BYTEOR_SEQ_F(h), __BYTEOR_SEQ_FAST_SUB,
+						      n)))
 		return (int)n;
 	return __byteor_sequenced_slots_subscriber_advance(h, n);
 }

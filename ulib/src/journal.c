@@ -987,11 +987,12 @@ int byteor_journal_validate(struct byteor_journal *j,
 	return jr_lapped(j, NULL, rec->pos);
 }
 
-/* A record was consumed: move to @next, show it. */
-static inline void jr_consumed(struct byteor_journal *j, __u64 next)
+/* @n records were consumed: move to @next, show it. */
+static inline void jr_consumed(struct byteor_journal *j, __u64 next,
+			       unsigned int n)
 {
 	j->pos = next;
-	j->read++;
+	j->read += n;
 	if (j->sub) {
 		/* The subscriber's own line: two plain stores, no fence. */
 		atomic_store_explicit(&j->sub->pos, j->pos, memory_order_relaxed);
@@ -1013,7 +1014,7 @@ int byteor_journal_consume(struct byteor_journal *j,
 	ret = byteor_journal_validate(j, rec);
 	if (ret)
 		return ret;
-	jr_consumed(j, rec->next);
+	jr_consumed(j, rec->next, 1);
 	return 0;
 }
 
@@ -1049,7 +1050,7 @@ int byteor_journal_read_timed(struct byteor_journal *j, void *buf, size_t cap,
 		ret = jr_lapped(j, &rec, rec.pos);
 		goto out;
 	}
-	jr_consumed(j, rec.next);
+	jr_consumed(j, rec.next, 1);
 	rec.data = buf;
 	ret = (int)rec.len;
 out:
@@ -1194,13 +1195,7 @@ int byteor_journal_consume_batch(struct byteor_journal *j,
 	if (JR_UNLIKELY(!jr_intact(j, j->pos)))
 		return jr_lapped(j, NULL, j->pos);
 	j->bn = 0;
-	j->pos = next;
-	j->read += n;
-	if (j->sub) {
-		/* Once per batch: the subscriber's own line, plain stores. */
-		atomic_store_explicit(&j->sub->pos, j->pos, memory_order_relaxed);
-		atomic_store_explicit(&j->sub->read, j->read, memory_order_relaxed);
-	}
+	jr_consumed(j, next, n);	/* once per batch */
 	return 0;
 }
 
